@@ -1,0 +1,31 @@
+# Stasis build entry points. The README's two commands are `make demo` and `make test`.
+PREFIX ?= /usr/local
+
+.PHONY: all build demo test bench install clean
+
+all: build
+
+## Build libstasis.so, the stasis CLI and the header into build/ (installs missing packages).
+build:
+	scripts/ensure-deps.sh
+	scripts/build.sh
+
+## Build, then run the main job (the quick starts in C and Python).
+demo: build
+	scripts/demo.sh
+
+## Build, then run every test: Swift, C ABI, Python, CLI, examples, install.
+test: build
+	scripts/test.sh
+
+## Benchmarks against the faiss-cpu wheel (installs it when missing).
+bench: build
+	scripts/ensure-deps.sh --bench
+	python3 benchmarks/run.py
+
+## Install header, library, CLI and pkg-config file under $(PREFIX).
+install: build
+	scripts/install.sh "$(PREFIX)"
+
+clean:
+	rm -rf build .build

@@ -1,0 +1,80 @@
+// C interface over the parts of Faiss's C++ API that Stasis uses. This is the only boundary where
+// Faiss headers are seen; every function catches every C++ exception and reports it as a code plus
+// a message, because an exception crossing into Swift aborts the host process.
+//
+// Vectors handed to these functions are already validated and L2-normalised by StasisCore.
+// Thread safety: none of its own; StasisCore serialises mutations and allows concurrent searches.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Result codes of the shim (mapped to stasis_status by StasisCore).
+enum {
+    FSHIM_OK = 0,
+    FSHIM_INVALID = 1,      ///< Faiss refused the arguments (bad factory string, unsupported type...)
+    FSHIM_NOT_TRAINED = 2,  ///< the index needs training before this operation
+    FSHIM_NO_MEMORY = 3,    ///< std::bad_alloc
+    FSHIM_CORRUPT = 4,      ///< a serialized payload could not be read
+    FSHIM_INTERNAL = 5,     ///< any other exception
+};
+
+/// Index families Stasis supports; they decide which search parameters apply.
+enum {
+    FSHIM_KIND_FLAT = 1,
+    FSHIM_KIND_HNSW = 2,
+    FSHIM_KIND_IVF = 3,
+};
+
+/// Length of the message buffers callers pass in (`char err[FSHIM_ERR_LEN]`).
+#define FSHIM_ERR_LEN 512
+
+typedef struct fshim_index fshim_index;
+
+/// Builds an inner-product index from a Faiss factory description. Refuses index types outside the
+/// supported families (Flat, HNSW, IVF) because search filtering is only honoured by those.
+int fshim_create(int64_t dim, const char* factory, fshim_index** out, char* err);
+/// Destroys an index; NULL is a no-op.
+void fshim_free(fshim_index* index);
+/// One of FSHIM_KIND_*.
+int fshim_kind(const fshim_index* index);
+int fshim_is_trained(const fshim_index* index);
+int64_t fshim_ntotal(const fshim_index* index);
+
+/// Trains the index (k-means, PQ codebooks...) on n normalised rows.
+int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char* err);
+/// Appends n rows; they receive the internal labels ntotal ... ntotal+n-1.
+int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* err);
+
+/// Filter applied during search: a label is eligible when alive[label] != 0 and, if
+/// `restrict_version` is set, versions[label] == version. `alive == NULL` means no filter at all.
+typedef struct fshim_filter {
+    const uint8_t* alive;
+    const uint32_t* versions;
+    int restrict_version;
+    uint32_t version;
+} fshim_filter;
+
+/// k-NN search by inner product. `ef_search` / `nprobe` <= 0 keep the index's own values.
+/// Writes n*k scores and labels; missing results have label -1.
+int fshim_search(const fshim_index* index, int64_t n, const float* x, int64_t k, int ef_search,
+                 int nprobe, const fshim_filter* filter, float* scores, int64_t* labels,
+                 int threads, char* err);
+
+/// Serializes the index with faiss::write_index into a malloc'ed buffer (free with fshim_buffer_free).
+int fshim_serialize(const fshim_index* index, uint8_t** data, size_t* size, char* err);
+void fshim_buffer_free(uint8_t* data);
+/// Reads an index written by fshim_serialize.
+int fshim_deserialize(const uint8_t* data, size_t size, fshim_index** out, char* err);
+
+/// Applies the library's thread count to OpenBLAS (process-wide) and records it for OpenMP.
+void fshim_set_blas_threads(int threads);
+/// Number of processors OpenMP sees.
+int fshim_num_procs(void);
+
+#ifdef __cplusplus
+}
+#endif

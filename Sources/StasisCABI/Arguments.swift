@@ -1,0 +1,34 @@
+import StasisCore
+
+/// Validation of raw C arguments, done before anything could trap (NULL, counts, overflow).
+enum Arguments {
+    static func required<T>(_ pointer: T?, _ name: String) throws -> T {
+        guard let pointer else { throw StasisError(.invalidArgument, "\(name) is NULL") }
+        return pointer
+    }
+
+    static func count(_ n: Int64, _ name: String = "n") throws -> Int {
+        guard n >= 0 else { throw StasisError(.invalidArgument, "\(name) must be >= 0, got \(n)") }
+        guard n <= Int64(Int32.max) * 64 else { throw StasisError(.invalidArgument, "\(name) = \(n) is too large") }
+        return Int(n)
+    }
+
+    static func string(_ pointer: UnsafePointer<CChar>?, _ name: String) throws -> String {
+        String(cString: try required(pointer, name))
+    }
+
+    /// Copies `rows` x `dimension` values from a caller buffer that may be NULL only when empty.
+    static func array<T>(_ pointer: UnsafePointer<T>?, rows: Int, dimension: Int = 1, _ name: String) throws -> [T] {
+        let (total, overflow) = rows.multipliedReportingOverflow(by: max(dimension, 0))
+        guard !overflow else { throw StasisError(.invalidArgument, "\(name): \(rows) x \(dimension) overflows") }
+        if total == 0 { return [] }
+        return Array(UnsafeBufferPointer(start: try required(pointer, name), count: total))
+    }
+
+    static func dimension(_ dim: Int64) throws -> Int {
+        guard dim > 0, dim <= 1 << 20 else {
+            throw StasisError(.invalidArgument, "dimension must be in 1...\(1 << 20), got \(dim)")
+        }
+        return Int(dim)
+    }
+}

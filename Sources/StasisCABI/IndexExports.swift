@@ -1,0 +1,229 @@
+import Glibc
+import StasisCore
+
+// Exports for the "Index" section of include/stasis.h. Each function validates raw arguments,
+// calls VersionedIndex, and maps the outcome through `boundary`.
+
+/// What a `stasis_index*` points to: the index plus C strings it hands out by reference.
+final class IndexHandle {
+    let index: VersionedIndex
+    let factory: UnsafeMutablePointer<CChar>
+
+    init(_ index: VersionedIndex) {
+        self.index = index
+        factory = strdup(index.factory)
+    }
+
+    deinit { free(factory) }
+
+    func retainedPointer() -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+
+    static func from(_ pointer: OpaquePointer?) throws -> IndexHandle {
+        let pointer = try Arguments.required(pointer, "index")
+        return Unmanaged<IndexHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    }
+}
+
+private func index(_ pointer: OpaquePointer?) throws -> VersionedIndex { try IndexHandle.from(pointer).index }
+
+@_cdecl("stasis_index_create")
+public func stasis_index_create(
+    _ dimension: Int64, _ factory: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    boundary {
+        let out = try Arguments.required(out, "out")
+        out.pointee = nil
+        let created = try VersionedIndex(
+            dimension: try Arguments.dimension(dimension), factory: try Arguments.string(factory, "factory"))
+        out.pointee = IndexHandle(created).retainedPointer()
+    }
+}
+
+@_cdecl("stasis_index_free")
+public func stasis_index_free(_ pointer: OpaquePointer?) {
+    guard let pointer else { return }
+    Unmanaged<IndexHandle>.fromOpaque(UnsafeRawPointer(pointer)).release()
+}
+
+@_cdecl("stasis_index_open")
+public func stasis_index_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    boundary {
+        let out = try Arguments.required(out, "out")
+        out.pointee = nil
+        let opened = try VersionedIndex.open(try Arguments.string(path, "path"))
+        out.pointee = IndexHandle(opened).retainedPointer()
+    }
+}
+
+@_cdecl("stasis_index_save")
+public func stasis_index_save(_ pointer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    boundary { try index(pointer).save(to: try Arguments.string(path, "path")) }
+}
+
+@_cdecl("stasis_index_inspect")
+public func stasis_index_inspect(
+    _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    boundary {
+        let out = try Arguments.required(out, "out_json")
+        out.pointee = nil
+        let json = try IndexInspection.json(path: try Arguments.string(path, "path"))
+        out.pointee = strdup(json)
+    }
+}
+
+@_cdecl("stasis_index_train")
+public func stasis_index_train(
+    _ pointer: OpaquePointer?, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?
+) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        let rows = try Arguments.count(n)
+        let dim = try Arguments.dimension(dimension)
+        try target.train(try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), count: rows, dimension: dim)
+    }
+}
+
+@_cdecl("stasis_index_is_trained")
+public func stasis_index_is_trained(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        try Arguments.required(out, "out").pointee = target.isTrained ? 1 : 0
+    }
+}
+
+@_cdecl("stasis_index_add")
+public func stasis_index_add(
+    _ pointer: OpaquePointer?, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?,
+    _ ids: UnsafePointer<Int64>?, _ version: UInt32
+) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        let rows = try Arguments.count(n)
+        let dim = try Arguments.dimension(dimension)
+        try target.add(
+            try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim,
+            ids: try Arguments.array(ids, rows: rows, "ids"), version: version)
+    }
+}
+
+@_cdecl("stasis_index_remove")
+public func stasis_index_remove(_ pointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        try target.remove(ids: try Arguments.array(ids, rows: try Arguments.count(n), "ids"))
+    }
+}
+
+@_cdecl("stasis_index_search")
+public func stasis_index_search(
+    _ pointer: OpaquePointer?, _ n: Int64, _ dimension: Int64, _ queries: UnsafePointer<Float>?, _ k: Int64,
+    _ options: UnsafeRawPointer?, _ outScores: UnsafeMutablePointer<Float>?,
+    _ outIDs: UnsafeMutablePointer<Int64>?, _ outVersions: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        let rows = try Arguments.count(n)
+        let dim = try Arguments.dimension(dimension)
+        guard k > 0 else { throw StasisError(.invalidArgument, "k must be > 0, got \(k)") }
+        guard k <= 1 << 20 else { throw StasisError(.invalidArgument, "k must be <= \(1 << 20), got \(k)") }
+        let parsed = try SearchOptionsABI.read(options)
+        let query = try Arguments.array(queries, rows: rows, dimension: dim, "queries")
+        guard rows > 0 else { return }
+        let scores = try Arguments.required(outScores, "out_scores")
+        let ids = try Arguments.required(outIDs, "out_ids")
+        let result = try target.search(query, count: rows, dimension: dim, k: Int(k), options: parsed)
+        scores.update(from: result.scores, count: result.scores.count)
+        ids.update(from: result.ids, count: result.ids.count)
+        outVersions?.update(from: result.versions, count: result.versions.count)
+    }
+}
+
+@_cdecl("stasis_index_set_search_defaults")
+public func stasis_index_set_search_defaults(_ pointer: OpaquePointer?, _ options: UnsafeRawPointer?) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        let parsed = try SearchOptionsABI.read(try Arguments.required(options, "options"))
+        guard parsed.version == nil else {
+            throw StasisError(.invalidArgument, "a version filter cannot be a default; pass it per search")
+        }
+        try target.setSearchDefaults(parsed)
+    }
+}
+
+@_cdecl("stasis_index_dimension")
+public func stasis_index_dimension(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        try Arguments.required(out, "out").pointee = Int64(target.dimension)
+    }
+}
+
+@_cdecl("stasis_index_factory")
+public func stasis_index_factory(
+    _ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+    boundary {
+        let handle = try IndexHandle.from(pointer)
+        try Arguments.required(out, "out").pointee = UnsafePointer(handle.factory)
+    }
+}
+
+@_cdecl("stasis_index_count")
+public func stasis_index_count(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        try Arguments.required(out, "out").pointee = Int64(target.count)
+    }
+}
+
+@_cdecl("stasis_index_count_version")
+public func stasis_index_count_version(
+    _ pointer: OpaquePointer?, _ version: UInt32, _ out: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        try Arguments.required(out, "out").pointee = Int64(target.count(version: version))
+    }
+}
+
+@_cdecl("stasis_index_versions")
+public func stasis_index_versions(
+    _ pointer: OpaquePointer?, _ capacity: Int64, _ outVersions: UnsafeMutablePointer<UInt32>?,
+    _ outCounts: UnsafeMutablePointer<Int64>?, _ outTotal: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        let room = try Arguments.count(capacity, "capacity")
+        let total = try Arguments.required(outTotal, "out_total")
+        let entries = target.countsByVersion.sorted { $0.key < $1.key }
+        if room > 0 {
+            let versions = try Arguments.required(outVersions, "out_versions")
+            let counts = try Arguments.required(outCounts, "out_counts")
+            for (i, entry) in entries.prefix(room).enumerated() {
+                versions[i] = entry.key
+                counts[i] = Int64(entry.value)
+            }
+        }
+        total.pointee = Int64(entries.count)
+    }
+}
+
+@_cdecl("stasis_index_lookup")
+public func stasis_index_lookup(
+    _ pointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?,
+    _ outFound: UnsafeMutablePointer<UInt8>?, _ outVersions: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
+    boundary {
+        let target = try index(pointer)
+        let rows = try Arguments.count(n)
+        let keys = try Arguments.array(ids, rows: rows, "ids")
+        guard rows > 0 else { return }
+        let found = try Arguments.required(outFound, "out_found")
+        let versions = target.versions(of: keys)
+        for (i, version) in versions.enumerated() {
+            found[i] = version == nil ? 0 : 1
+            outVersions?[i] = version ?? 0
+        }
+    }
+}

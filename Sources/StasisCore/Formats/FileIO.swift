@@ -1,0 +1,100 @@
+import Glibc
+
+/// Message for the current `errno`, e.g. "No such file or directory".
+func systemErrorText() -> String { String(cString: strerror(errno)) }
+
+/// Writes a file so that readers see either the old file or the complete new one, never a torn
+/// mix: bytes go to a temporary file in the same directory, which is fsynced and renamed over the
+/// target; then the directory is fsynced so the rename itself survives a crash.
+final class AtomicFileWriter {
+    private let path: String
+    private let temporaryPath: String
+    private var descriptor: Int32
+
+    init(path: String) throws {
+        self.path = path
+        // Unique per process and per call: concurrent saves to one path each get their own file.
+        temporaryPath = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        descriptor = Glibc.open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StasisError(.io, "cannot create '\(temporaryPath)': \(systemErrorText())")
+        }
+    }
+
+    deinit {
+        // Reached without commit() only when writing failed: leave no temporary file behind.
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporaryPath)
+        }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                throw StasisError(.io, "cannot write '\(temporaryPath)': \(systemErrorText())")
+            }
+            offset += written
+        }
+    }
+
+    func write<T>(array: [T]) throws { try array.withUnsafeBytes { try write($0) } }
+
+    func commit() throws {
+        guard fsync(descriptor) == 0 else {
+            throw StasisError(.io, "cannot fsync '\(temporaryPath)': \(systemErrorText())")
+        }
+        let closed = close(descriptor)
+        descriptor = -1
+        guard closed == 0 else {
+            unlink(temporaryPath)
+            throw StasisError(.io, "cannot close '\(temporaryPath)': \(systemErrorText())")
+        }
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = systemErrorText()
+            unlink(temporaryPath)
+            throw StasisError(.io, "cannot rename '\(temporaryPath)' to '\(path)': \(reason)")
+        }
+        let directory = Self.directory(of: path)
+        let dirDescriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirDescriptor >= 0 {
+            fsync(dirDescriptor)
+            close(dirDescriptor)
+        }
+    }
+
+    private static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
+
+/// Reads up to `limit` bytes from the start of a file (all of it when `limit` is nil).
+func readFile(_ path: String, limit: Int? = nil) throws -> [UInt8] {
+    let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw StasisError(.io, "cannot open '\(path)': \(systemErrorText())") }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else {
+        throw StasisError(.io, "cannot stat '\(path)': \(systemErrorText())")
+    }
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+        throw StasisError(.io, "'\(path)' is not a regular file")
+    }
+    let size = min(Int(status.st_size), limit ?? Int.max)
+    var bytes = [UInt8](repeating: 0, count: size)
+    var offset = 0
+    try bytes.withUnsafeMutableBytes { buffer in
+        while offset < size {
+            let got = read(descriptor, buffer.baseAddress! + offset, size - offset)
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw StasisError(.io, "cannot read '\(path)': \(systemErrorText())") }
+            if got == 0 { break }
+            offset += got
+        }
+    }
+    return offset == size ? bytes : Array(bytes[..<offset])
+}

@@ -1,0 +1,183 @@
+import FoundationEssentials
+
+/// The index container: one file, written atomically.
+///
+///     "STASISIX"                      8 bytes, magic
+///     format                          UInt32 little-endian
+///     header length H                 UInt64 little-endian
+///     header                          H bytes of JSON (`IndexFileInfo`)
+///     slot ids                        slots x Int64
+///     slot versions                   slots x UInt32
+///     slot alive flags                slots x UInt8
+///     Faiss payload                   payloadBytes (faiss::write_index)
+///
+/// The JSON header makes the file inspectable by any tool; the checksum in it guards the binary
+/// sections, because Faiss's reader trusts its input.
+public enum IndexFile {
+    static let magic = Array("STASISIX".utf8)
+    /// Format this library writes and the newest it reads.
+    static let formatVersion = 1
+    static let prefixLength = 20
+    static let maxHeaderLength = 1 << 24
+
+    struct Contents {
+        var dimension: Int
+        var factory: String
+        var defaults: SearchOptions
+        var isTrained: Bool
+        var slots: SlotTable
+        var payload: [UInt8]
+    }
+
+    static func write(_ contents: Contents, to path: String) throws {
+        let slots = contents.slots
+        var checksum = Checksum()
+        checksum.update(array: slots.ids)
+        checksum.update(array: slots.versions)
+        checksum.update(array: slots.alive)
+        checksum.update(array: contents.payload)
+        let info = IndexFileInfo(
+            format: formatVersion, library: LibraryVersion.string, dimension: contents.dimension,
+            metric: "cosine", factory: contents.factory, trained: contents.isTrained,
+            count: slots.liveCount, slots: slots.slotCount,
+            versions: slots.countByVersion.sorted { $0.key < $1.key }
+                .map { IndexFileInfo.VersionCount(version: $0.key, count: $0.value) },
+            searchDefaults: SearchOptions(efSearch: contents.defaults.efSearch, nprobe: contents.defaults.nprobe),
+            payloadBytes: contents.payload.count, checksum: checksum.hex)
+        let header = try encodeHeader(info)
+
+        var prefix = magic
+        withUnsafeBytes(of: UInt32(formatVersion).littleEndian) { prefix.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.append(contentsOf: $0) }
+
+        let writer = try AtomicFileWriter(path: path)
+        try writer.write(array: prefix)
+        try writer.write(array: header)
+        try writer.write(array: slots.ids)
+        try writer.write(array: slots.versions)
+        try writer.write(array: slots.alive)
+        try writer.write(array: contents.payload)
+        try writer.commit()
+    }
+
+    /// Reads only the header. Cost is independent of the number of vectors.
+    public static func inspect(_ path: String) throws -> IndexFileInfo {
+        let prefix = try readFile(path, limit: prefixLength)
+        let headerLength = try checkPrefix(prefix, path: path)
+        let head = try readFile(path, limit: prefixLength + headerLength)
+        return try decodeHeader(head, headerLength: headerLength, path: path)
+    }
+
+    static func read(_ path: String) throws -> Contents {
+        let bytes = try readFile(path)
+        let headerLength = try checkPrefix(bytes, path: path)
+        let info = try decodeHeader(bytes, headerLength: headerLength, path: path)
+        // Bounds before arithmetic: a corrupt header must not overflow the size computation.
+        guard (0..<(1 << 40)).contains(info.slots), (0..<(1 << 50)).contains(info.payloadBytes),
+              info.dimension > 0 else {
+            throw StasisError(.corruptFile, "'\(path)': header has impossible sizes")
+        }
+        let slotBytes = info.slots * (8 + 4 + 1)
+        let expected = prefixLength + headerLength + slotBytes + info.payloadBytes
+        guard bytes.count == expected else {
+            throw StasisError(.corruptFile,
+                "'\(path)' is \(bytes.count < expected ? "truncated" : "longer than its header says"): "
+                + "\(bytes.count) bytes, expected \(expected)")
+        }
+        var offset = prefixLength + headerLength
+        let ids: [Int64] = column(bytes, &offset, count: info.slots)
+        let versions: [UInt32] = column(bytes, &offset, count: info.slots)
+        let alive: [UInt8] = column(bytes, &offset, count: info.slots)
+        var checksum = Checksum()
+        bytes.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[(prefixLength + headerLength)...])) }
+        guard checksum.hex == info.checksum else {
+            throw StasisError(.corruptFile, "'\(path)' is corrupt: checksum \(checksum.hex), header says \(info.checksum)")
+        }
+        let slots = try SlotTable(ids: ids, versions: versions, alive: alive)
+        guard slots.liveCount == info.count else {
+            throw StasisError(.corruptFile, "'\(path)': header counts \(info.count) live vectors, slots hold \(slots.liveCount)")
+        }
+        return Contents(
+            dimension: info.dimension, factory: info.factory, defaults: info.searchDefaults,
+            isTrained: info.trained, slots: slots, payload: Array(bytes[offset...]))
+    }
+
+    /// Validates magic and format; returns the header length.
+    private static func checkPrefix(_ bytes: [UInt8], path: String) throws -> Int {
+        let magicSeen = min(bytes.count, magic.count)
+        guard Array(bytes[..<magicSeen]) == Array(magic[..<magicSeen]) else {
+            throw StasisError(.corruptFile, "'\(path)' is not a Stasis index file (wrong magic bytes)")
+        }
+        guard bytes.count >= prefixLength else {
+            throw StasisError(.corruptFile, "'\(path)' is truncated: \(bytes.count) bytes, not even a header")
+        }
+        let format = Int(littleEndian(bytes, at: 8, as: UInt32.self))
+        guard format <= formatVersion else {
+            throw StasisError(.unsupportedFormat,
+                "'\(path)' uses index format \(format); this library (\(LibraryVersion.string)) reads up to \(formatVersion)")
+        }
+        guard format >= 1 else { throw StasisError(.corruptFile, "'\(path)' has invalid format number \(format)") }
+        let length = littleEndian(bytes, at: 12, as: UInt64.self)
+        guard length > 0, length <= UInt64(maxHeaderLength) else {
+            throw StasisError(.corruptFile, "'\(path)' has an implausible header length \(length)")
+        }
+        return Int(length)
+    }
+
+    private static func decodeHeader(_ bytes: [UInt8], headerLength: Int, path: String) throws -> IndexFileInfo {
+        guard bytes.count >= prefixLength + headerLength else {
+            throw StasisError(.corruptFile, "'\(path)' is truncated inside its header")
+        }
+        let json = Data(bytes[prefixLength..<(prefixLength + headerLength)])
+        do {
+            return try JSONDecoder().decode(IndexFileInfo.self, from: json)
+        } catch {
+            throw StasisError(.corruptFile, "'\(path)' has an unreadable header: \(error)")
+        }
+    }
+
+    static func encodeHeader(_ info: IndexFileInfo) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            return Array(try encoder.encode(info))
+        } catch {
+            throw StasisError(.internalError, "cannot encode index header: \(error)")
+        }
+    }
+
+    private static func littleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int, as: T.Type) -> T {
+        var value: T = 0
+        withUnsafeMutableBytes(of: &value) { target in
+            bytes.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + MemoryLayout<T>.size)]))
+            }
+        }
+        return T(littleEndian: value)
+    }
+
+    /// Copies `count` values of T starting at `offset` (the caller has checked the length).
+    private static func column<T>(_ bytes: [UInt8], _ offset: inout Int, count: Int) -> [T] {
+        let size = count * MemoryLayout<T>.stride
+        let start = offset
+        offset += size
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: source[start..<(start + size)]))
+            }
+            initialized = count
+        }
+    }
+}
+
+#if _endian(big)
+#error("the index container stores columns in native order and assumes a little-endian machine")
+#endif
+
+extension IndexFile {
+    /// Header of the index file at `path`, as JSON (what `stasis inspect` and the C ABI report).
+    public static func inspectJSON(_ path: String) throws -> [UInt8] {
+        try encodeHeader(try inspect(path))
+    }
+}

@@ -1,0 +1,30 @@
+/// The self-describing header of an index file, readable without loading any vectors
+/// (`IndexFile.inspect`). Stored as JSON right after the magic bytes and format number.
+public struct IndexFileInfo: Codable, Equatable, Sendable {
+    /// Live vectors stamped with one model version.
+    public struct VersionCount: Codable, Equatable, Sendable {
+        public var version: UInt32
+        public var count: Int
+    }
+
+    /// Container format number (see `IndexFile.formatVersion`).
+    public var format: Int
+    /// Version of the library that wrote the file.
+    public var library: String
+    public var dimension: Int
+    /// Always "cosine": inner product over L2-normalised vectors.
+    public var metric: String
+    /// Faiss factory description.
+    public var factory: String
+    public var trained: Bool
+    /// Live vectors.
+    public var count: Int
+    /// Stored slots, live or removed (removed ones still occupy the Faiss payload).
+    public var slots: Int
+    public var versions: [VersionCount]
+    public var searchDefaults: SearchOptions
+    /// Byte length of the Faiss payload that closes the file.
+    public var payloadBytes: Int
+    /// FNV-1a 64 (hex) over the slot columns and the payload.
+    public var checksum: String
+}

@@ -1,0 +1,119 @@
+import CFaissShim
+
+/// Owns one Faiss index through CFaissShim and turns shim codes into `StasisError`s.
+///
+/// Not thread-safe by itself: `VersionedIndex` holds the lock.
+final class FaissIndex: @unchecked Sendable {
+    enum Kind: Int32 {
+        case flat = 1, hnsw = 2, ivf = 3
+    }
+
+    private let handle: OpaquePointer
+    let kind: Kind
+
+    private init(handle: OpaquePointer) throws {
+        guard let kind = Kind(rawValue: fshim_kind(handle)) else {
+            fshim_free(handle)
+            throw StasisError(.internalError, "Faiss returned an index of an unknown family")
+        }
+        self.handle = handle
+        self.kind = kind
+    }
+
+    deinit { fshim_free(handle) }
+
+    convenience init(dimension: Int, factory: String) throws {
+        var raw: OpaquePointer?
+        try Self.check(codeContext: "factory '\(factory)'") { err in
+            fshim_create(Int64(dimension), factory, &raw, err)
+        }
+        guard let raw else { throw StasisError(.internalError, "Faiss returned no index") }
+        try self.init(handle: raw)
+    }
+
+    /// Reads an index from bytes written by `serialized()`.
+    convenience init(serialized bytes: [UInt8]) throws {
+        var raw: OpaquePointer?
+        try Self.check(codeContext: "index payload") { err in
+            bytes.withUnsafeBufferPointer { fshim_deserialize($0.baseAddress, $0.count, &raw, err) }
+        }
+        guard let raw else { throw StasisError(.internalError, "Faiss returned no index") }
+        try self.init(handle: raw)
+    }
+
+    var isTrained: Bool { fshim_is_trained(handle) != 0 }
+    var count: Int { Int(fshim_ntotal(handle)) }
+
+    func train(_ rows: UnitRows) throws {
+        try Self.check(codeContext: "train") { err in
+            rows.values.withUnsafeBufferPointer {
+                fshim_train(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
+            }
+        }
+    }
+
+    func add(_ rows: UnitRows) throws {
+        try Self.check(codeContext: "add") { err in
+            rows.values.withUnsafeBufferPointer {
+                fshim_add(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
+            }
+        }
+    }
+
+    /// Searches and returns Faiss's internal labels (slots), -1 for missing hits.
+    func search(
+        _ queries: UnitRows, k: Int, options: SearchOptions, filter: fshim_filter?
+    ) throws -> (scores: [Float], labels: [Int64]) {
+        var scores = [Float](repeating: 0, count: queries.count * k)
+        var labels = [Int64](repeating: -1, count: queries.count * k)
+        try Self.check(codeContext: "search") { err in
+            queries.values.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { s in
+                    labels.withUnsafeMutableBufferPointer { l in
+                        withOptionalPointer(filter) { f in
+                            fshim_search(
+                                handle, Int64(queries.count), q.baseAddress, Int64(k),
+                                Int32(options.efSearch), Int32(options.nprobe), f,
+                                s.baseAddress, l.baseAddress, Int32(ThreadSettings.count), err)
+                        }
+                    }
+                }
+            }
+        }
+        return (scores, labels)
+    }
+
+    func serialized() throws -> [UInt8] {
+        var data: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        try Self.check(codeContext: "serialize") { err in fshim_serialize(handle, &data, &size, err) }
+        defer { fshim_buffer_free(data) }
+        guard let data else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: size))
+    }
+
+    /// Calls a shim function with an error buffer and throws on a non-zero code.
+    private static func check(codeContext: String, _ call: (UnsafeMutablePointer<CChar>) -> Int32) throws {
+        var buffer = [CChar](repeating: 0, count: Int(FSHIM_ERR_LEN))
+        let code = buffer.withUnsafeMutableBufferPointer { call($0.baseAddress!) }
+        guard code != Int32(FSHIM_OK) else { return }
+        let reason = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        switch Int(code) {
+        case Int(FSHIM_NOT_TRAINED):
+            throw StasisError(.notTrained, "index is not trained: call train with representative vectors first")
+        case Int(FSHIM_NO_MEMORY):
+            throw StasisError(.outOfMemory, "\(codeContext): out of memory")
+        case Int(FSHIM_CORRUPT):
+            throw StasisError(.corruptFile, "\(codeContext) is unreadable: \(reason)")
+        case Int(FSHIM_INVALID):
+            throw StasisError(.invalidArgument, "\(codeContext): \(reason)")
+        default:
+            throw StasisError(.internalError, "\(codeContext): Faiss failed: \(reason)")
+        }
+    }
+}
+
+private func withOptionalPointer<T, R>(_ value: T?, _ body: (UnsafePointer<T>?) -> R) -> R {
+    guard var value else { return body(nil) }
+    return withUnsafePointer(to: &value) { body($0) }
+}

@@ -1,0 +1,221 @@
+import CFaissShim
+
+/// A Faiss index of unit vectors with caller-chosen int64 ids, every vector stamped with the model
+/// version that produced it. Similarity is cosine: inputs are L2-normalised by the index.
+///
+/// Thread safety: any number of concurrent readers (search, lookups, counts, save); mutations
+/// (train, add, remove, setting defaults) take an exclusive lock, so callers need no locking.
+/// Every method either succeeds or throws leaving the index unchanged.
+public final class VersionedIndex: @unchecked Sendable {
+    /// Vector dimension.
+    public let dimension: Int
+    /// The Faiss factory description the index was built from ("Flat", "HNSW32", "IVF1024,PQ16"...).
+    public let factory: String
+
+    private let lock = ReadWriteLock()
+    private let faiss: FaissIndex
+    private var slots: SlotTable
+    private var defaults: SearchOptions
+
+    /// Creates an empty index.
+    /// - Throws: `.invalidArgument` for a non-positive dimension or an unknown/unsupported factory.
+    public init(dimension: Int, factory: String) throws {
+        guard dimension > 0, dimension <= 1 << 16 else {
+            throw StasisError.invalid("dimension must be in 1...\(1 << 16), got \(dimension)")
+        }
+        let trimmed = factory.trimmingSpaces
+        guard !trimmed.isEmpty else { throw StasisError.invalid("factory description is empty") }
+        guard !trimmed.contains("IDMap") else {
+            throw StasisError.invalid("factory '\(factory)': omit IDMap; Stasis maps ids itself")
+        }
+        self.dimension = dimension
+        self.factory = trimmed
+        self.faiss = try FaissIndex(dimension: dimension, factory: trimmed)
+        self.slots = SlotTable()
+        self.defaults = SearchOptions()
+    }
+
+    /// Reassembles an index read from a file (see `IndexFile`).
+    init(dimension: Int, factory: String, faiss: FaissIndex, slots: SlotTable, defaults: SearchOptions) {
+        self.dimension = dimension
+        self.factory = factory
+        self.faiss = faiss
+        self.slots = slots
+        self.defaults = defaults
+    }
+
+    // MARK: Reading
+
+    /// Whether vectors can be added (Flat and HNSW always; IVF and PQ after `train`).
+    public var isTrained: Bool { lock.reading { faiss.isTrained } }
+
+    /// Number of live vectors.
+    public var count: Int { lock.reading { slots.liveCount } }
+
+    /// Live vectors per model version (versions with none are absent).
+    public var countsByVersion: [UInt32: Int] { lock.reading { slots.countByVersion } }
+
+    /// Live vectors stamped with `version`.
+    public func count(version: UInt32) -> Int { lock.reading { slots.countByVersion[version] ?? 0 } }
+
+    /// The model version of each id, nil where the id is not in the index.
+    public func versions(of ids: [Int64]) -> [UInt32?] {
+        lock.reading { ids.map { slots.version(of: $0) } }
+    }
+
+    /// Search parameters used when a search leaves them at zero; saved with the index.
+    public var searchDefaults: SearchOptions { lock.reading { defaults } }
+
+    /// Sets the default efSearch / nprobe (zero fields keep Faiss's own defaults).
+    public func setSearchDefaults(_ options: SearchOptions) throws {
+        let valid = try options.validated()
+        lock.writing { defaults = SearchOptions(efSearch: valid.efSearch, nprobe: valid.nprobe) }
+    }
+
+    // MARK: Mutating
+
+    /// Trains the index on representative vectors (`count` rows of `dimension` floats).
+    /// - Throws: `.invalidArgument` for bad values or too few rows, `.dimensionMismatch`.
+    public func train(_ vectors: [Float], count: Int, dimension: Int) throws {
+        try checkDimension(dimension)
+        let rows = try UnitRows(vectors, count: count, dimension: dimension, role: "training vector")
+        guard count > 0 else { throw StasisError.invalid("training needs at least one vector") }
+        try lock.writing {
+            guard slots.slotCount == 0 else {
+                throw StasisError(.unsupported, "index already holds vectors; train before adding")
+            }
+            try faiss.train(rows)
+        }
+    }
+
+    /// Adds `ids.count` vectors stamped with `version`. An id already present is replaced (upsert).
+    /// - Throws: `.invalidArgument` (bad values, negative or repeated ids), `.dimensionMismatch`,
+    ///   `.notTrained`.
+    public func add(_ vectors: [Float], dimension: Int, ids: [Int64], version: UInt32) throws {
+        try checkDimension(dimension)
+        let rows = try UnitRows(vectors, count: ids.count, dimension: dimension, role: "vector")
+        try Self.checkIDs(ids)
+        guard !ids.isEmpty else { return }
+        try lock.writing {
+            let before = faiss.count
+            do {
+                try faiss.add(rows)
+            } catch {
+                // Keep labels aligned with slots if Faiss appended some rows before failing.
+                let added = faiss.count - before
+                if added > 0 { slots.appendDead(added) }
+                throw error
+            }
+            guard faiss.count == before + ids.count else {
+                slots.appendDead(faiss.count - before)
+                throw StasisError(.internalError, "Faiss added \(faiss.count - before) of \(ids.count) vectors")
+            }
+            slots.append(ids, version: version)
+        }
+    }
+
+    /// Removes vectors by id. All ids must be present; otherwise nothing is removed.
+    /// - Throws: `.notFound` naming the first unknown id.
+    public func remove(ids: [Int64]) throws {
+        try lock.writing {
+            if let unknown = ids.first(where: { slots.version(of: $0) == nil }) {
+                throw StasisError(.notFound, "id \(unknown) is not in the index; nothing was removed")
+            }
+            for id in ids { slots.remove(id) }
+        }
+    }
+
+    // MARK: Searching
+
+    /// Finds the `k` most similar live vectors for each of `count` queries.
+    /// - Throws: `.invalidArgument` (k <= 0, bad values), `.dimensionMismatch`, `.notTrained`.
+    public func search(
+        _ queries: [Float], count: Int, dimension: Int, k: Int, options: SearchOptions = SearchOptions()
+    ) throws -> SearchResult {
+        guard k > 0 else { throw StasisError.invalid("k must be > 0, got \(k)") }
+        guard k <= 1 << 20 else { throw StasisError.invalid("k must be <= \(1 << 20), got \(k)") }
+        try checkDimension(dimension)
+        let options = try options.validated()
+        let rows = try UnitRows(queries, count: count, dimension: dimension, role: "query")
+        guard count > 0 else { return SearchResult(count: 0, k: k, scores: [], ids: [], versions: []) }
+        return try lock.reading {
+            let effective = options.filled(from: defaults)
+            let raw = try withFilter(version: effective.version) { filter in
+                try faiss.search(rows, k: k, options: effective, filter: filter)
+            }
+            var ids = [Int64](repeating: -1, count: raw.labels.count)
+            var versions = [UInt32](repeating: 0, count: raw.labels.count)
+            for (i, label) in raw.labels.enumerated() where label >= 0 && Int(label) < slots.slotCount {
+                ids[i] = slots.ids[Int(label)]
+                versions[i] = slots.versions[Int(label)]
+            }
+            return SearchResult(count: count, k: k, scores: raw.scores, ids: ids, versions: versions)
+        }
+    }
+
+    /// Calls `body` with the filter a search needs: none when every slot is eligible.
+    private func withFilter<R>(version: UInt32?, _ body: (fshim_filter?) throws -> R) rethrows -> R {
+        guard slots.hasDeadSlots || version != nil else { return try body(nil) }
+        return try slots.alive.withUnsafeBufferPointer { alive in
+            try slots.versions.withUnsafeBufferPointer { versions in
+                try body(fshim_filter(
+                    alive: alive.baseAddress, versions: versions.baseAddress,
+                    restrict_version: version == nil ? 0 : 1, version: version ?? 0))
+            }
+        }
+    }
+
+    // MARK: Persistence
+
+    /// Writes the index to `path` atomically (temporary file, fsync, rename, directory fsync).
+    /// Concurrent searches may continue while it saves.
+    public func save(to path: String) throws {
+        let snapshot = try lock.reading {
+            IndexFile.Contents(
+                dimension: dimension, factory: factory, defaults: defaults, isTrained: faiss.isTrained,
+                slots: slots, payload: try faiss.serialized())
+        }
+        try IndexFile.write(snapshot, to: path)
+    }
+
+    /// Opens an index saved by `save(to:)`.
+    /// - Throws: `.io`, `.corruptFile` (not an index, truncated, checksum), `.unsupportedFormat`.
+    public static func open(_ path: String) throws -> VersionedIndex {
+        let contents = try IndexFile.read(path)
+        let faiss = try FaissIndex(serialized: contents.payload)
+        guard faiss.count == contents.slots.slotCount else {
+            throw StasisError(.corruptFile,
+                "'\(path)': Faiss payload holds \(faiss.count) vectors but the header lists \(contents.slots.slotCount)")
+        }
+        return VersionedIndex(
+            dimension: contents.dimension, factory: contents.factory, faiss: faiss,
+            slots: contents.slots, defaults: contents.defaults)
+    }
+
+    // MARK: Checks
+
+    private func checkDimension(_ given: Int) throws {
+        guard given == dimension else {
+            throw StasisError(.dimensionMismatch, "vectors have dimension \(given), index has \(dimension)")
+        }
+    }
+
+    private static func checkIDs(_ ids: [Int64]) throws {
+        if let negative = ids.firstIndex(where: { $0 < 0 }) {
+            throw StasisError.invalid("id \(ids[negative]) at position \(negative) is negative; ids must be >= 0")
+        }
+        var seen = Set<Int64>(minimumCapacity: ids.count)
+        for (position, id) in ids.enumerated() where !seen.insert(id).inserted {
+            throw StasisError.invalid("id \(id) appears twice in one batch (again at position \(position))")
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s.removeFirst() }
+        while s.last?.isWhitespace == true { s.removeLast() }
+        return String(s)
+    }
+}

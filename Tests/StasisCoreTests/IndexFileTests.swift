@@ -1,0 +1,92 @@
+import Glibc
+import Testing
+@testable import StasisCore
+
+@Suite struct IndexFileTests {
+    @Test(arguments: ["Flat", "HNSW8", "IVF4,PQ4x4"])
+    func roundTripGivesIdenticalResults(factory: String) throws {
+        let dimension = 16
+        let directory = scratchDirectory()
+        let path = "\(directory)/index.stasis"
+        let data = TestVectors.make(count: 500, dimension: dimension)
+        let index = try VersionedIndex(dimension: dimension, factory: factory)
+        if !index.isTrained { try index.train(data, count: 500, dimension: dimension) }
+        try index.add(Array(data[..<(300 * dimension)]), dimension: dimension, ids: Array(0..<300), version: 1)
+        try index.add(Array(data[(300 * dimension)...]), dimension: dimension, ids: Array(300..<500), version: 2)
+        try index.remove(ids: [4, 301])
+        try index.setSearchDefaults(SearchOptions(efSearch: 32, nprobe: 2))
+        let queries = Array(data[..<(10 * dimension)])
+        let before = try index.search(queries, count: 10, dimension: dimension, k: 5)
+        try index.save(to: path)
+
+        let info = try IndexFile.inspect(path)
+        #expect(info.count == 498 && info.slots == 500 && info.dimension == dimension && info.factory == factory)
+        #expect(info.versions == [.init(version: 1, count: 299), .init(version: 2, count: 199)])
+        #expect(info.searchDefaults == SearchOptions(efSearch: 32, nprobe: 2))
+
+        let reopened = try VersionedIndex.open(path)
+        let after = try reopened.search(queries, count: 10, dimension: dimension, k: 5)
+        #expect(after.ids == before.ids)
+        #expect(after.scores == before.scores)
+        #expect(after.versions == before.versions)
+        #expect(reopened.countsByVersion == [1: 299, 2: 199])
+        #expect(reopened.searchDefaults == SearchOptions(efSearch: 32, nprobe: 2))
+    }
+
+    @Test func savingLeavesNoTemporaryFiles() throws {
+        let directory = scratchDirectory()
+        let index = try VersionedIndex(dimension: 4, factory: "Flat")
+        try index.add([1, 2, 3, 4], dimension: 4, ids: [9], version: 1)
+        try index.save(to: "\(directory)/a.stasis")
+        try index.save(to: "\(directory)/a.stasis")
+        let listing = try listDirectory(directory)
+        #expect(listing == ["a.stasis"])
+    }
+
+    @Test func refusesDamagedFiles() throws {
+        let directory = scratchDirectory()
+        let path = "\(directory)/good.stasis"
+        let index = try VersionedIndex(dimension: 4, factory: "Flat")
+        try index.add([1, 2, 3, 4, 4, 3, 2, 1], dimension: 4, ids: [1, 2], version: 1)
+        try index.save(to: path)
+        let bytes = try readFile(path)
+
+        func expectOpen(_ damaged: [UInt8], fails code: StasisError.Code) throws {
+            let bad = "\(directory)/bad.stasis"
+            let writer = try AtomicFileWriter(path: bad)
+            try writer.write(array: damaged)
+            try writer.commit()
+            do {
+                _ = try VersionedIndex.open(bad)
+                Issue.record("opened a damaged file")
+            } catch let error as StasisError {
+                #expect(error.code == code, "\(error.message)")
+            }
+        }
+        // Every truncation point fails cleanly (never traps, never opens).
+        for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            try expectOpen(Array(bytes[..<length]), fails: .corruptFile)
+        }
+        // A flipped byte anywhere after the header is caught by the checksum or the header parser.
+        var flipped = bytes
+        flipped[bytes.count - 3] ^= 0xFF
+        try expectOpen(flipped, fails: .corruptFile)
+        var future = bytes
+        future[8] = 2
+        try expectOpen(future, fails: .unsupportedFormat)
+        try expectOpen(Array("not an index".utf8), fails: .corruptFile)
+    }
+
+    private func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}

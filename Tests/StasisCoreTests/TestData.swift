@@ -1,0 +1,24 @@
+import Glibc
+@testable import StasisCore
+
+/// Deterministic vectors for tests: rows of `dimension` values from a fixed-seed generator.
+struct TestVectors {
+    static func make(count: Int, dimension: Int, seed: UInt64 = 7) -> [Float] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<(count * dimension)).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float((state >> 40) & 0xFF_FFFF) / Float(0x100_0000) - 0.5
+        }
+    }
+
+    static func row(_ values: [Float], _ index: Int, dimension: Int) -> [Float] {
+        Array(values[(index * dimension)..<((index + 1) * dimension)])
+    }
+}
+
+/// A fresh directory under /tmp, unique per call.
+func scratchDirectory() -> String {
+    var template = Array("/tmp/stasis-test-XXXXXX".utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    return made.map { String(cString: $0) } ?? "/tmp"
+}

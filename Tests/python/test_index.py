@@ -1,0 +1,210 @@
+import threading
+
+import numpy as np
+import pytest
+
+import stasis
+
+DIM = 48
+FACTORIES = ["Flat", "HNSW16", "IVF16,Flat", "IVF16,SQ8", "IVF16,PQ8x4"]
+
+
+def vectors(n, seed=0, dim=DIM):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((20, dim))
+    return (centres[rng.integers(0, 20, n)] + 0.5 * rng.standard_normal((n, dim))).astype(np.float32)
+
+
+def make(factory, n=3000, version=1):
+    index = stasis.Index(DIM, factory)
+    x = vectors(n)
+    if not index.is_trained:
+        index.train(x)
+    index.add(x, np.arange(n) * 10, version=version)
+    return index, x
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_search_finds_stored_vectors(factory):
+    index, x = make(factory)
+    D, I = index.search(x[:100], 10, ef_search=128, nprobe=16)
+    assert D.shape == I.shape == (100, 10) and D.dtype == np.float32 and I.dtype == np.int64
+    expected = (np.arange(100) * 10)[:, None]
+    if "PQ" in factory:  # 4-bit PQ codes are lossy: the item itself must be among the top 10
+        assert np.mean((I == expected).any(axis=1)) >= 0.5
+    else:
+        assert np.mean(I[:, :1] == expected) >= 0.97
+    assert np.all(np.diff(D, axis=1) <= 1e-6)  # best first
+    assert index.ntotal == len(index) == 3000 and index.count(1) == 3000
+    assert index.d == index.dim == DIM and index.factory == factory
+
+
+def test_scores_are_cosine_similarities():
+    index, x = make("Flat", n=500)
+    D, I = index.search(x[:20], 5)
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    expected = np.sort(unit[:20] @ unit.T, axis=1)[:, ::-1][:, :5]
+    np.testing.assert_allclose(D, expected, atol=1e-5)
+    # Scaling a query does not change cosine scores.
+    D2, _ = index.search(x[:20] * 7.5, 5)
+    np.testing.assert_allclose(D, D2, atol=1e-5)
+
+
+def test_versions_upsert_remove_and_filter():
+    index, x = make("HNSW16", n=1000)
+    index.add(x[:100] * 2, np.arange(100) * 10, version=2)  # upsert first 100 ids as version 2
+    assert index.versions() == {1: 900, 2: 100}
+    found, versions = index.lookup([0, 1500, 5])
+    assert found.tolist() == [True, True, False] and versions.tolist() == [2, 1, 0]
+    result = index.search(x[:50], 5, version=2, ef_search=200)
+    assert np.all((result.versions == 2) | (result.ids == -1))
+    assert set(result.ids[result.ids >= 0].tolist()) <= set((np.arange(100) * 10).tolist())
+    index.remove([0, 10])
+    assert 0 not in index and 20 in index
+    _, I = index.search(x[:2], 50, ef_search=200)
+    assert 0 not in I and 10 not in I
+    with pytest.raises(stasis.NotFoundError, match="12345"):
+        index.remove([20, 12345])
+    assert 20 in index  # nothing removed
+
+
+def test_fewer_hits_than_k_are_padded():
+    with stasis.Index(DIM, "Flat") as index:
+        index.add(vectors(3), [1, 2, 3], version=9)
+        r = index.search(vectors(2, seed=1), 5)
+        assert (r.ids[:, 3:] == -1).all() and np.isneginf(r.scores[:, 3:]).all()
+        assert (r.versions[:, :3] == 9).all() and (r.versions[:, 3:] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda ix, x: ix.add(x[:2], [1, 2, 3], 1), stasis.InvalidArgumentError, "3 ids for 2"),
+        (lambda ix, x: ix.add(x[:, :10], [1, 2, 3, 4], 1), stasis.DimensionMismatchError, "dimension 10"),
+        (lambda ix, x: ix.add(x[0], [1], 1), stasis.InvalidArgumentError, "2-D"),
+        (lambda ix, x: ix.add(x[:2], [1, 1], 1), stasis.InvalidArgumentError, "twice"),
+        (lambda ix, x: ix.add(x[:2], [1, -5], 1), stasis.InvalidArgumentError, "-5"),
+        (lambda ix, x: ix.add(np.where(np.arange(DIM) == 3, np.nan, x[:2]), [1, 2], 1), stasis.InvalidArgumentError, "non-finite"),
+        (lambda ix, x: ix.add(np.full((1, DIM), np.inf), [1], 1), stasis.InvalidArgumentError, "non-finite"),
+        (lambda ix, x: ix.add(np.zeros((1, DIM)), [1], 1), stasis.InvalidArgumentError, "zero vector"),
+        (lambda ix, x: ix.search(x[:1], 0), stasis.InvalidArgumentError, "k must be > 0"),
+        (lambda ix, x: ix.search(x[:1], -2), stasis.InvalidArgumentError, "-2"),
+        (lambda ix, x: ix.search(x[:1, :5], 3), stasis.DimensionMismatchError, "dimension 5"),
+        (lambda ix, x: ix.search(np.zeros((1, DIM)), 3), stasis.InvalidArgumentError, "zero"),
+        (lambda ix, x: ix.search(x[:1], 3, ef_search=-1), stasis.InvalidArgumentError, "ef_search"),
+        (lambda ix, x: ix.search(x[:1], 3, nprobe=-1), stasis.InvalidArgumentError, "nprobe"),
+        (lambda ix, x: ix.remove([424242]), stasis.NotFoundError, "424242"),
+        (lambda ix, x: ix.train(x[:0]), stasis.InvalidArgumentError, "at least one"),
+    ],
+)
+def test_bad_inputs_raise_and_change_nothing(call, error, match):
+    with stasis.Index(DIM, "Flat") as index:
+        x = vectors(4)
+        index.add(x, [10, 20, 30, 40], version=1)
+        with pytest.raises(error, match=match):
+            call(index, x)
+        assert index.versions() == {1: 4}
+        assert index.search(x, 1).ids[:, 0].tolist() == [10, 20, 30, 40]
+
+
+def test_factory_and_training_errors():
+    with pytest.raises(stasis.InvalidArgumentError, match="could not parse"):
+        stasis.Index(DIM, "NotAnIndex")
+    with pytest.raises(stasis.InvalidArgumentError, match="dimension"):
+        stasis.Index(0, "Flat")
+    with stasis.Index(DIM, "IVF32,Flat") as index:
+        assert not index.is_trained
+        with pytest.raises(stasis.NotTrainedError):
+            index.add(vectors(5), np.arange(5), 1)
+        with pytest.raises(stasis.NotTrainedError):
+            index.search(vectors(1), 1)
+        with pytest.raises(stasis.InvalidArgumentError):
+            index.train(vectors(5))  # fewer points than lists
+
+
+def test_closed_index_refuses_use():
+    index = stasis.Index(DIM, "Flat")
+    index.close()
+    index.close()
+    with pytest.raises(ValueError, match="closed"):
+        index.search(vectors(1), 1)
+    assert "closed" in repr(index)
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_save_open_round_trip(tmp_path, factory):
+    index, x = make(factory)
+    index.remove([10, 20])
+    index.set_search_defaults(ef_search=48, nprobe=4)
+    before = index.search(x[:64], 10)
+    path = tmp_path / "gallery.stasis"
+    index.save(path)
+    info = stasis.inspect(path)
+    assert info["count"] == 2998 and info["dimension"] == DIM and info["factory"] == factory
+    assert info["versions"] == [{"version": 1, "count": 2998}]
+    assert info["searchDefaults"] == {"efSearch": 48, "nprobe": 4}
+    with stasis.Index.open(path) as reopened:
+        after = reopened.search(x[:64], 10)
+        np.testing.assert_array_equal(before.ids, after.ids)
+        np.testing.assert_array_equal(before.scores, after.scores)
+        np.testing.assert_array_equal(before.versions, after.versions)
+        assert 10 not in reopened and reopened.ntotal == 2998
+    assert [p.name for p in tmp_path.iterdir()] == ["gallery.stasis"]  # no temporary left
+
+
+def test_damaged_files_are_refused(tmp_path):
+    index, _ = make("Flat", n=200)
+    good = tmp_path / "good.stasis"
+    index.save(good)
+    data = good.read_bytes()
+    bad = tmp_path / "bad.stasis"
+    cases = [
+        (data[: len(data) // 3], stasis.CorruptFileError, "truncated"),
+        (data[:10], stasis.CorruptFileError, "truncated"),
+        (b"", stasis.CorruptFileError, "truncated"),
+        (b"PK\x03\x04 definitely a zip file, not an index", stasis.CorruptFileError, "not a Stasis index"),
+        (data[:-50] + bytes(b ^ 0xFF for b in data[-50:]), stasis.CorruptFileError, "checksum"),
+        (data[:8] + b"\x07" + data[9:], stasis.UnsupportedFormatError, "format 7"),
+        (data + b"extra", stasis.CorruptFileError, "longer"),
+    ]
+    for content, error, match in cases:
+        bad.write_bytes(content)
+        with pytest.raises(error, match=match):
+            stasis.Index.open(bad)
+    with pytest.raises(stasis.StasisIOError, match="No such file"):
+        stasis.Index.open(tmp_path / "missing.stasis")
+    with pytest.raises(stasis.StasisIOError, match="No such file"):
+        stasis.inspect(tmp_path / "missing.stasis")
+    with pytest.raises(stasis.StasisIOError):
+        index.save(tmp_path / "no" / "such" / "dir" / "x.stasis")
+    assert stasis.Index.open(good).ntotal == 200
+
+
+@pytest.mark.parametrize("factory", ["Flat", "HNSW16", "IVF16,Flat"])
+def test_concurrent_searches_while_mutating(factory):
+    index, x = make(factory, n=2000)
+    errors = []
+    stop = threading.Event()
+
+    def reader(seed):
+        q = vectors(32, seed=seed)
+        while not stop.is_set():
+            try:
+                r = index.search(q, 10)
+                assert r.ids.max() < 100000
+            except Exception as error:  # noqa: BLE001 - any failure fails the test
+                errors.append(error)
+                return
+
+    threads = [threading.Thread(target=reader, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    extra = vectors(1000, seed=99)
+    for start in range(0, 1000, 50):
+        index.add(extra[start : start + 50], 50000 + np.arange(start, start + 50), version=2)
+        index.remove(np.arange(start, start + 50) * 10)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert index.versions() == {1: 1000, 2: 1000}

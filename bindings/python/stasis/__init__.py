@@ -1,0 +1,48 @@
+"""Stasis: upgrade an embedding model without re-encoding the gallery.
+
+Python binding of libstasis (ctypes). See the repository README for the C and Python quick starts.
+"""
+from ._errors import (
+    CorruptFileError,
+    DimensionMismatchError,
+    IncompatibleError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    NotTrainedError,
+    OutOfMemoryError,
+    StasisError,
+    StasisIOError,
+    UnsupportedError,
+    UnsupportedFormatError,
+)
+from ._loader import path as library_path
+from .index import Index, SearchResult, inspect
+from .library import ABI_VERSION, abi_version, get_num_threads, set_num_threads, version, version_number
+
+__version__ = version()
+
+__all__ = [
+    "Index",
+    "SearchResult",
+    "inspect",
+    "version",
+    "version_number",
+    "abi_version",
+    "ABI_VERSION",
+    "set_num_threads",
+    "get_num_threads",
+    "library_path",
+    "StasisError",
+    "InvalidArgumentError",
+    "DimensionMismatchError",
+    "IncompatibleError",
+    "NotFoundError",
+    "NotTrainedError",
+    "StasisIOError",
+    "CorruptFileError",
+    "UnsupportedFormatError",
+    "OutOfMemoryError",
+    "InternalError",
+    "UnsupportedError",
+]

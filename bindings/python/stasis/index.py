@@ -1,0 +1,208 @@
+"""The versioned index: ids, model versions, cosine search (mirrors the Index section of stasis.h)."""
+import ctypes
+import json
+import weakref
+
+import numpy as np
+
+from ._errors import InvalidArgumentError
+from ._loader import SearchOptions, check, encode_path, lib
+
+
+class SearchResult:
+    """Results of ``Index.search``. Unpacks like Faiss (``D, I = index.search(q, k)``) and also
+    carries ``versions``, the model version of each hit.
+
+    ``scores`` (D): n x k cosine similarities, best first, ``-inf`` where fewer than k hits.
+    ``ids`` (I): n x k int64 ids, ``-1`` where fewer than k hits.
+    ``versions``: n x k uint32 model versions, 0 where fewer than k hits.
+    """
+
+    __slots__ = ("scores", "ids", "versions")
+
+    def __init__(self, scores, ids, versions):
+        self.scores, self.ids, self.versions = scores, ids, versions
+
+    def __iter__(self):
+        return iter((self.scores, self.ids))
+
+    def __repr__(self):
+        return f"SearchResult(n={self.ids.shape[0]}, k={self.ids.shape[1]})"
+
+
+def _rows(x, name):
+    """float32, C-contiguous, 2-D: the only layout the C ABI takes."""
+    array = np.ascontiguousarray(x, dtype=np.float32)
+    if array.ndim != 2:
+        raise InvalidArgumentError(f"{name} must be a 2-D array (n x dim), got shape {array.shape}")
+    return array
+
+
+def _ids(ids, n):
+    array = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+    if array.shape[0] != n:
+        raise InvalidArgumentError(f"got {array.shape[0]} ids for {n} vectors")
+    return array
+
+
+class Index:
+    """A Faiss index of unit vectors with int64 ids, each stamped with a model version.
+
+    ``Index(dim, factory)`` creates one ("Flat", "HNSW32", "IVF1024,Flat", "IVF1024,PQ16",
+    "IVF1024,SQ8"); ``Index.open(path)`` reads a saved one. Vectors are L2-normalised by the
+    library, so scores are cosine similarities. Concurrent searches from Python threads run in
+    parallel (ctypes releases the GIL); mutations are serialised by the library.
+    Use as a context manager, or call ``close()``, to release it promptly.
+    """
+
+    def __init__(self, dim, factory="Flat", *, _handle=None):
+        handle = ctypes.c_void_p(_handle)
+        if _handle is None:
+            check(lib.stasis_index_create(int(dim), factory.encode(), ctypes.byref(handle)))
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, lib.stasis_index_free, handle)
+        self.d = self._query_int(lib.stasis_index_dimension)
+
+    @classmethod
+    def open(cls, path):
+        """Opens an index saved with ``save``."""
+        handle = ctypes.c_void_p()
+        check(lib.stasis_index_open(encode_path(path), ctypes.byref(handle)))
+        return cls(None, _handle=handle.value)
+
+    def close(self):
+        """Releases the index; further calls raise ``ValueError``. Idempotent."""
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def _h(self):
+        if not self._finalizer.alive:
+            raise ValueError("index is closed")
+        return self._handle
+
+    def _query_int(self, function, *args):
+        out = ctypes.c_int64()
+        check(function(self._h, *args, ctypes.byref(out)))
+        return out.value
+
+    # Introspection ---------------------------------------------------------------------------
+
+    @property
+    def dim(self):
+        return self.d
+
+    @property
+    def factory(self):
+        out = ctypes.c_char_p()
+        check(lib.stasis_index_factory(self._h, ctypes.byref(out)))
+        return out.value.decode()
+
+    @property
+    def is_trained(self):
+        out = ctypes.c_int()
+        check(lib.stasis_index_is_trained(self._h, ctypes.byref(out)))
+        return bool(out.value)
+
+    @property
+    def ntotal(self):
+        """Number of vectors (removed and replaced ones excluded)."""
+        return self._query_int(lib.stasis_index_count)
+
+    def __len__(self):
+        return self.ntotal
+
+    def count(self, version=None):
+        """Vectors in the index, or only those stamped with ``version``."""
+        if version is None:
+            return self.ntotal
+        return self._query_int(lib.stasis_index_count_version, int(version))
+
+    def versions(self):
+        """``{version: count}`` for every model version present, in increasing order."""
+        total = ctypes.c_int64()
+        empty_v, empty_c = np.zeros(0, np.uint32), np.zeros(0, np.int64)
+        check(lib.stasis_index_versions(self._h, 0, empty_v, empty_c, ctypes.byref(total)))
+        versions, counts = np.zeros(total.value, np.uint32), np.zeros(total.value, np.int64)
+        check(lib.stasis_index_versions(self._h, total.value, versions, counts, ctypes.byref(total)))
+        return {int(v): int(c) for v, c in zip(versions[: total.value], counts[: total.value])}
+
+    def lookup(self, ids):
+        """For each id: ``(found, version)`` arrays; version is 0 where not found."""
+        keys = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+        found, versions = np.zeros(len(keys), np.uint8), np.zeros(len(keys), np.uint32)
+        check(lib.stasis_index_lookup(self._h, len(keys), keys, found, versions))
+        return found.astype(bool), versions
+
+    def __contains__(self, id_):
+        return bool(self.lookup([id_])[0][0])
+
+    # Mutation --------------------------------------------------------------------------------
+
+    def train(self, x):
+        """Trains IVF / PQ types on representative vectors (n x dim)."""
+        rows = _rows(x, "x")
+        check(lib.stasis_index_train(self._h, rows.shape[0], rows.shape[1], rows))
+
+    def add(self, x, ids, version):
+        """Adds vectors (n x dim) with int64 ids, stamped with model ``version``. Existing ids are
+        replaced (upsert). Nothing is added if any row or id is invalid."""
+        rows = _rows(x, "x")
+        keys = _ids(ids, rows.shape[0])
+        check(lib.stasis_index_add(self._h, rows.shape[0], rows.shape[1], rows, keys, int(version)))
+
+    def remove(self, ids):
+        """Removes vectors by id; raises ``NotFoundError`` (removing nothing) if any is absent."""
+        keys = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+        check(lib.stasis_index_remove(self._h, len(keys), keys))
+
+    def set_search_defaults(self, ef_search=0, nprobe=0):
+        """Default efSearch / nprobe for searches that do not pass them; saved with the index."""
+        options = SearchOptions.make(ef_search, nprobe)
+        check(lib.stasis_index_set_search_defaults(self._h, ctypes.byref(options)))
+
+    # Search ----------------------------------------------------------------------------------
+
+    def search(self, q, k, *, ef_search=0, nprobe=0, version=None):
+        """k most similar vectors for each query row. ``version`` restricts hits to one model
+        version. Returns a ``SearchResult``: ``D, I = index.search(q, k)``; ``.versions``."""
+        queries = _rows(q, "q")
+        n, k = queries.shape[0], int(k)
+        shape = (n, max(k, 0))
+        scores = np.empty(shape, np.float32)
+        ids = np.empty(shape, np.int64)
+        versions = np.empty(shape, np.uint32)
+        options = SearchOptions.make(ef_search, nprobe, version)
+        check(
+            lib.stasis_index_search(
+                self._h, n, queries.shape[1], queries, k, ctypes.byref(options), scores, ids, versions
+            )
+        )
+        return SearchResult(scores, ids, versions)
+
+    # Persistence -----------------------------------------------------------------------------
+
+    def save(self, path):
+        """Writes the index to one file atomically (temporary file, fsync, rename)."""
+        check(lib.stasis_index_save(self._h, encode_path(path)))
+
+    def __repr__(self):
+        if not self._finalizer.alive:
+            return "<stasis.Index closed>"
+        return f"<stasis.Index d={self.d} factory={self.factory!r} ntotal={self.ntotal}>"
+
+
+def inspect(path):
+    """Header of a saved index as a dict (dimension, factory, count, per-version counts...),
+    read without loading the vectors."""
+    out = ctypes.c_void_p()
+    check(lib.stasis_index_inspect(encode_path(path), ctypes.byref(out)))
+    try:
+        return json.loads(ctypes.string_at(out.value).decode())
+    finally:
+        lib.stasis_string_free(out)

@@ -1,0 +1,30 @@
+"""Library-wide functions: versions and the thread setting."""
+from ._loader import ABI_VERSION, check, lib
+
+
+def version():
+    """Library version string, e.g. ``"0.1.0"``."""
+    return lib.stasis_version().decode()
+
+
+def version_number():
+    """MAJOR * 1000000 + MINOR * 1000 + PATCH."""
+    return lib.stasis_version_number()
+
+
+def abi_version():
+    """ABI version of the loaded library (the binding refuses to import on a mismatch)."""
+    return lib.stasis_abi_version()
+
+
+def set_num_threads(threads):
+    """Threads for parallel operations, shared by Faiss and OpenBLAS; 0 = all processors."""
+    check(lib.stasis_set_num_threads(int(threads)))
+
+
+def get_num_threads():
+    """Threads parallel operations will use."""
+    return lib.stasis_get_num_threads()
+
+
+__all__ = ["ABI_VERSION", "version", "version_number", "abi_version", "set_num_threads", "get_num_threads"]

@@ -1,0 +1,295 @@
+/*
+ * stasis.h: the C interface of libstasis, the reference manual of the library.
+ *
+ * Stasis lets a search service upgrade its embedding model without re-encoding its gallery. This
+ * header is the stable contract for C, C++, Python (ctypes) and any language with a C FFI.
+ *
+ * Conventions that hold for every function unless its comment says otherwise:
+ *
+ *  - Errors. Fallible functions return a stasis_status; STASIS_OK (0) is success. On failure,
+ *    stasis_last_error() returns a message naming the offending value, and no state has changed:
+ *    an index is never left half-mutated, an output handle is set to NULL, output buffers may hold
+ *    partial data. Invalid input never aborts the calling process.
+ *  - Ownership. Handles returned through `out` parameters belong to the caller and are released
+ *    with their stasis_*_free function (which accepts NULL). Input buffers are only read during the
+ *    call (copied where they must be kept). Output buffers are allocated by the caller.
+ *  - Layout. Vectors are float32, row-major, n rows of `dim` contiguous values, no stride.
+ *    Sizes and ids are int64_t; model versions are uint32_t.
+ *  - Threads. Each function documents what may run concurrently. Errors are per thread.
+ *  - Similarity. Indexes score by cosine similarity: the library L2-normalises every vector it is
+ *    given (stored or query) and refuses zero vectors and NaN/Inf components.
+ */
+#ifndef STASIS_H
+#define STASIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define STASIS_API __declspec(dllimport)
+#else
+#define STASIS_API __attribute__((visibility("default")))
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Library: versions, status codes, errors, threads                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Version of this header. Compare with stasis_version_number() to detect a mismatched .so. */
+#define STASIS_VERSION_MAJOR 0
+#define STASIS_VERSION_MINOR 1
+#define STASIS_VERSION_PATCH 0
+#define STASIS_VERSION "0.1.0"
+/** MAJOR * 1000000 + MINOR * 1000 + PATCH. */
+#define STASIS_VERSION_NUMBER 1000
+
+/**
+ * Binary interface version. Raised only when a change would break an existing compiled caller;
+ * a caller should refuse to run when stasis_abi_version() differs from this macro.
+ */
+#define STASIS_ABI_VERSION 1
+
+/** Result of every fallible call. Values are stable across versions; new codes may be added. */
+typedef int32_t stasis_status;
+
+#define STASIS_OK 0
+/** A NULL pointer, a negative count, k <= 0, NaN/Inf, a zero vector, a negative or repeated id,
+ *  an unknown factory string, a bad option value. */
+#define STASIS_ERROR_INVALID_ARGUMENT 1
+/** Vectors whose dimension differs from the index's. */
+#define STASIS_ERROR_DIMENSION_MISMATCH 2
+/** Data from another space or model version that cannot be mixed with this one. */
+#define STASIS_ERROR_INCOMPATIBLE 3
+/** An id that is not in the index. */
+#define STASIS_ERROR_NOT_FOUND 4
+/** The index type (IVF, PQ) needs stasis_index_train before vectors can be added or searched. */
+#define STASIS_ERROR_NOT_TRAINED 5
+/** The operating system refused a file operation (missing file, permissions, disk full). */
+#define STASIS_ERROR_IO 6
+/** Not a Stasis file of the expected kind, truncated, or failing its checksum. */
+#define STASIS_ERROR_CORRUPT_FILE 7
+/** A file written by a newer Stasis in a format this library cannot read. */
+#define STASIS_ERROR_UNSUPPORTED_FORMAT 8
+/** An allocation failed. */
+#define STASIS_ERROR_OUT_OF_MEMORY 9
+/** A bug in Stasis or Faiss; please report it with stasis_last_error(). */
+#define STASIS_ERROR_INTERNAL 10
+/** A valid request this index type or library version does not support. */
+#define STASIS_ERROR_UNSUPPORTED 11
+
+/** Library version as "MAJOR.MINOR.PATCH". Static storage; never free it. Thread-safe. */
+STASIS_API const char* stasis_version(void);
+
+/** Library version as MAJOR * 1000000 + MINOR * 1000 + PATCH. Thread-safe. */
+STASIS_API int stasis_version_number(void);
+
+/** ABI version of the loaded library; compare with STASIS_ABI_VERSION. Thread-safe. */
+STASIS_API int stasis_abi_version(void);
+
+/**
+ * Short static description of a status code ("invalid argument"); "unknown status code" for
+ * values this library does not define. Never NULL; never free it. Thread-safe.
+ */
+STASIS_API const char* stasis_status_string(stasis_status status);
+
+/**
+ * Message describing the last failed call on the calling thread, naming the offending value, or
+ * "" when the last call succeeded. Never NULL. The string belongs to the library and stays valid
+ * until the next stasis_* call on the same thread; copy it to keep it. Thread-safe (per thread).
+ */
+STASIS_API const char* stasis_last_error(void);
+
+/**
+ * Sets the number of threads used by parallel operations (search batches, training, adding),
+ * shared between Faiss's OpenMP pool and OpenBLAS so the two never oversubscribe the cores.
+ * 0 restores the default: every processor. Affects calls that start after it returns.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT for a negative or implausibly large count.
+ * Thread-safe.
+ */
+STASIS_API stasis_status stasis_set_num_threads(int threads);
+
+/** Threads parallel operations will use (the setting, or the processor count). Thread-safe. */
+STASIS_API int stasis_get_num_threads(void);
+
+/** Frees a string the library allocated for the caller (e.g. by stasis_index_inspect). NULL is a
+ *  no-op. Thread-safe. */
+STASIS_API void stasis_string_free(char* string);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Index: versioned vectors with int64 ids, searched by cosine similarity                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * An index of unit vectors backed by Faiss. Every vector has a caller-chosen int64 id (>= 0) and
+ * is stamped with the model version (uint32) that produced it.
+ *
+ * Thread safety of every stasis_index_* function: concurrent calls on one index are safe. The
+ * library takes a reader-writer lock: searches, counts, lookups and saves run in parallel;
+ * train, add, remove and set_search_defaults run exclusively (they wait for running searches).
+ * stasis_index_free must not race with any other call on the same handle.
+ */
+typedef struct stasis_index stasis_index;
+
+/**
+ * Per-search parameters. Initialise with STASIS_SEARCH_OPTIONS_INIT so struct_size is set, then
+ * change fields; fields left at 0 mean "default". Passing NULL instead means all defaults.
+ * The library reads only the first struct_size bytes, so callers compiled against an older,
+ * smaller version of this struct keep working.
+ */
+typedef struct stasis_search_options {
+    /** sizeof(stasis_search_options), as compiled by the caller. Required. */
+    size_t struct_size;
+    /** HNSW beam width (efSearch): larger is slower and finds more true neighbours. 0 = the
+     *  index default. Ignored by other index types. */
+    int32_t ef_search;
+    /** IVF lists visited per query (nprobe): larger is slower and more accurate. 0 = the index
+     *  default. Ignored by other index types. */
+    int32_t nprobe;
+    /** Nonzero: only vectors stamped with `version` are eligible. */
+    int32_t filter_version;
+    /** The model version to restrict to when filter_version is nonzero. */
+    uint32_t version;
+} stasis_search_options;
+
+/** Initialiser for stasis_search_options: struct_size set, everything else default. */
+#define STASIS_SEARCH_OPTIONS_INIT {sizeof(stasis_search_options), 0, 0, 0, 0}
+
+/**
+ * Creates an empty index of dimension `dim` from a Faiss factory description:
+ * "Flat" (exact), "HNSW<M>" (graph, e.g. "HNSW32"), "IVF<lists>,Flat", "IVF<lists>,PQ<m>",
+ * "IVF<lists>,SQ8". IVF and PQ types need stasis_index_train before adding.
+ * On success *out receives a new handle, to be released with stasis_index_free.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT for a NULL pointer, dim <= 0, or a factory string Faiss
+ * does not understand or Stasis does not support (the message names it). *out is NULL on error.
+ */
+STASIS_API stasis_status stasis_index_create(int64_t dim, const char* factory, stasis_index** out);
+
+/** Releases an index handle. NULL is a no-op. Not concurrent with other calls on `index`. */
+STASIS_API void stasis_index_free(stasis_index* index);
+
+/**
+ * Trains the index on `n` representative vectors of dimension `dim` (IVF k-means, PQ and SQ
+ * codebooks). Needed once, before the first add, by IVF and PQ types; harmless for others.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, n <= 0, NaN/Inf, zero vector, too few vectors for
+ * the number of lists), STASIS_ERROR_DIMENSION_MISMATCH, STASIS_ERROR_UNSUPPORTED when the index
+ * already holds vectors. Exclusive (waits for running searches).
+ */
+STASIS_API stasis_status stasis_index_train(stasis_index* index, int64_t n, int64_t dim,
+                                            const float* vectors);
+
+/** Sets *out to 1 when vectors can be added, 0 when stasis_index_train is needed first. */
+STASIS_API stasis_status stasis_index_is_trained(const stasis_index* index, int* out);
+
+/**
+ * Adds n vectors (n x dim floats) with ids[0..n-1], all stamped with model `version`. An id that
+ * is already present is replaced, whatever its version (upsert). The vectors are copied and
+ * normalised; the caller keeps its buffers.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL with n > 0, n < 0, NaN/Inf, zero vector, negative
+ * id, an id repeated within the batch; the message names the row or id),
+ * STASIS_ERROR_DIMENSION_MISMATCH, STASIS_ERROR_NOT_TRAINED. Nothing is added on error.
+ * Exclusive (waits for running searches).
+ */
+STASIS_API stasis_status stasis_index_add(stasis_index* index, int64_t n, int64_t dim,
+                                          const float* vectors, const int64_t* ids,
+                                          uint32_t version);
+
+/**
+ * Removes the vectors with ids[0..n-1]. Every id must be present; otherwise nothing is removed
+ * and the status is STASIS_ERROR_NOT_FOUND naming the first unknown id. Repeated ids in the
+ * batch are removed once. Exclusive (waits for running searches).
+ */
+STASIS_API stasis_status stasis_index_remove(stasis_index* index, int64_t n, const int64_t* ids);
+
+/**
+ * Finds the k most similar vectors for each of n queries (n x dim floats).
+ * Writes n x k values, row-major and best first, into the caller's buffers:
+ *   out_scores   cosine similarities (-INFINITY where fewer than k vectors are eligible),
+ *   out_ids      ids (-1 where fewer than k vectors are eligible),
+ *   out_versions model version of each hit (0 for missing hits); may be NULL.
+ * `options` may be NULL (all defaults); see stasis_search_options.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL buffers with n > 0, n < 0, k <= 0, NaN/Inf or zero
+ * query, bad options), STASIS_ERROR_DIMENSION_MISMATCH, STASIS_ERROR_NOT_TRAINED,
+ * STASIS_ERROR_UNSUPPORTED (options set a field this library does not know).
+ * Concurrent with other searches and reads; uses up to stasis_get_num_threads() threads.
+ */
+STASIS_API stasis_status stasis_index_search(const stasis_index* index, int64_t n, int64_t dim,
+                                             const float* queries, int64_t k,
+                                             const stasis_search_options* options,
+                                             float* out_scores, int64_t* out_ids,
+                                             uint32_t* out_versions);
+
+/**
+ * Sets the index's default ef_search and nprobe, used by searches that leave them at 0 and saved
+ * with the index. filter_version must be 0 here (a version filter is per search).
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, negative values, a version filter).
+ * Exclusive (waits for running searches).
+ */
+STASIS_API stasis_status stasis_index_set_search_defaults(stasis_index* index,
+                                                          const stasis_search_options* options);
+
+/** Sets *out to the vector dimension. */
+STASIS_API stasis_status stasis_index_dimension(const stasis_index* index, int64_t* out);
+
+/** Sets *out to the factory description (owned by the index, valid until stasis_index_free). */
+STASIS_API stasis_status stasis_index_factory(const stasis_index* index, const char** out);
+
+/** Sets *out to the number of vectors in the index (removed and replaced ones excluded). */
+STASIS_API stasis_status stasis_index_count(const stasis_index* index, int64_t* out);
+
+/** Sets *out to the number of vectors stamped with `version` (0 when there are none). */
+STASIS_API stasis_status stasis_index_count_version(const stasis_index* index, uint32_t version,
+                                                    int64_t* out);
+
+/**
+ * Lists the model versions present, in increasing order, with their vector counts. Writes at most
+ * `capacity` entries into out_versions / out_counts (which may be NULL when capacity is 0) and
+ * sets *out_total to the number of versions present, so a first call with capacity 0 sizes the
+ * buffers. Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, capacity < 0).
+ */
+STASIS_API stasis_status stasis_index_versions(const stasis_index* index, int64_t capacity,
+                                               uint32_t* out_versions, int64_t* out_counts,
+                                               int64_t* out_total);
+
+/**
+ * For each of ids[0..n-1], sets out_found[i] to 1 if present (else 0) and, when out_versions is
+ * not NULL, out_versions[i] to its model version (0 when absent). Never fails on unknown ids.
+ */
+STASIS_API stasis_status stasis_index_lookup(const stasis_index* index, int64_t n,
+                                             const int64_t* ids, uint8_t* out_found,
+                                             uint32_t* out_versions);
+
+/**
+ * Saves the index to one file at `path`, atomically: the bytes go to a temporary file in the same
+ * directory, which is fsynced and renamed over `path`, so a crash leaves either the previous file
+ * or the complete new one. Runs concurrently with searches.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL), STASIS_ERROR_IO (the message carries the OS
+ * reason; `path` is untouched).
+ */
+STASIS_API stasis_status stasis_index_save(const stasis_index* index, const char* path);
+
+/**
+ * Opens an index saved by stasis_index_save. On success *out receives a new handle.
+ * Errors: STASIS_ERROR_IO (missing or unreadable), STASIS_ERROR_CORRUPT_FILE (not a Stasis index,
+ * truncated, checksum mismatch), STASIS_ERROR_UNSUPPORTED_FORMAT (written by a newer Stasis).
+ * *out is NULL on error. Thread-safe.
+ */
+STASIS_API stasis_status stasis_index_open(const char* path, stasis_index** out);
+
+/**
+ * Reads an index file's header without loading its vectors and returns it as a JSON object:
+ * {"format", "library", "dimension", "metric", "factory", "trained", "count", "slots",
+ *  "versions": [{"version", "count"}...], "searchDefaults", "payloadBytes", "checksum"}.
+ * *out_json receives a NUL-terminated string to release with stasis_string_free.
+ * Errors: as stasis_index_open, except that the checksum is not verified. Thread-safe.
+ */
+STASIS_API stasis_status stasis_index_inspect(const char* path, char** out_json);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* STASIS_H */

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main job: runs the C and Python quick starts against the freshly built library.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== C quick start =="
+cc -std=c11 -O2 -Iinclude examples/c/quickstart.c -Lbuild/lib -Wl,-rpath,"$PWD/build/lib" -lstasis -o "$work/quickstart"
+"$work/quickstart" "$work/quickstart.stasis"
+echo "== stasis inspect =="
+build/bin/stasis inspect "$work/quickstart.stasis"
+echo "== Python quick start =="
+PYTHONPATH=bindings/python python3 examples/python/quickstart.py

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs build/ into PREFIX: include/stasis.h, lib/libstasis.so, bin/stasis, lib/pkgconfig/stasis.pc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prefix="${1:?usage: scripts/install.sh PREFIX}"
+prefix="$(mkdir -p "$prefix" && cd "$prefix" && pwd)"
+version=$(sed -n 's/^#define STASIS_VERSION "\(.*\)"/\1/p' include/stasis.h)
+install -d "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/bin"
+install -m 644 build/include/stasis.h "$prefix/include/stasis.h"
+install -m 755 build/lib/libstasis.so "$prefix/lib/libstasis.so"
+install -m 755 build/bin/stasis "$prefix/bin/stasis"
+sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" scripts/stasis.pc.in > "$prefix/lib/pkgconfig/stasis.pc"
+echo "stasis: installed into $prefix (add $prefix/lib/pkgconfig to PKG_CONFIG_PATH if it is not a system prefix)"
