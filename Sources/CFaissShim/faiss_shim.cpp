@@ -18,12 +18,23 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <shared_mutex>
 #include <string>
 
 struct fshim_index {
+    fshim_index(std::unique_ptr<faiss::Index> i, int k) : index(std::move(i)), kind(k) {
+        if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index.get())) default_ef = hnsw->hnsw.efSearch;
+    }
     std::unique_ptr<faiss::Index> index;
     int kind;
+    /// efSearch used when a search passes none; what the file stores.
+    int default_ef = 0;
+    /// Faiss 1.7.3's HNSW ignores SearchParametersHNSW::efSearch and reads the index member, so
+    /// a search needing another efSearch than the current one changes the member exclusively;
+    /// searches agreeing with it (the common case: one setting per service) share the lock.
+    mutable std::shared_mutex ef_mutex;
 };
 
 namespace {
@@ -87,6 +98,13 @@ struct SlotFilter final : faiss::IDSelector {
     fshim_filter filter;
 };
 
+/// Faiss pads missing results with -FLT_MAX; -inf says "no result" unambiguously.
+void pad_missing(int64_t count, float* scores, const int64_t* labels) {
+    for (int64_t i = 0; i < count; i++) {
+        if (labels[i] < 0) scores[i] = -std::numeric_limits<float>::infinity();
+    }
+}
+
 /// Reads a borrowed byte buffer without copying it (faiss::VectorIOReader would copy).
 struct BorrowedReader final : faiss::IOReader {
     BorrowedReader(const uint8_t* d, size_t s) : data(d), size(s) {}
@@ -119,7 +137,7 @@ int fshim_create(int64_t dim, const char* factory, fshim_index** out, char* err)
                     "(use Flat, HNSW<M>[,Flat|SQ8], or IVF<n>,<Flat|PQ<m>|SQ8>)",
                     factory);
         }
-        *out = new fshim_index{std::move(index), kind};
+        *out = new fshim_index(std::move(index), kind);
     });
 }
 
@@ -169,10 +187,22 @@ int fshim_search(const fshim_index* index, int64_t n, const float* x, int64_t k,
         faiss::SearchParameters* params = nullptr;
         switch (index->kind) {
             case FSHIM_KIND_HNSW: {
-                auto* hnsw = static_cast<const faiss::IndexHNSW*>(index->index.get());
-                hnsw_params.efSearch = ef_search > 0 ? ef_search : hnsw->hnsw.efSearch;
-                params = &hnsw_params;
-                break;
+                // The filter still travels in the parameters; efSearch goes through the member.
+                auto* hnsw = static_cast<faiss::IndexHNSW*>(index->index.get());
+                int wanted = ef_search > 0 ? ef_search : index->default_ef;
+                hnsw_params.efSearch = wanted;
+                hnsw_params.sel = selector.get();
+                {
+                    std::shared_lock<std::shared_mutex> shared(index->ef_mutex);
+                    if (hnsw->hnsw.efSearch == wanted) {
+                        hnsw->search(n, x, k, scores, labels, &hnsw_params);
+                        return pad_missing(n * k, scores, labels);
+                    }
+                }
+                std::unique_lock<std::shared_mutex> exclusive(index->ef_mutex);
+                hnsw->hnsw.efSearch = wanted;
+                hnsw->search(n, x, k, scores, labels, &hnsw_params);
+                return pad_missing(n * k, scores, labels);
             }
             case FSHIM_KIND_IVF: {
                 auto* ivf = static_cast<const faiss::IndexIVF*>(index->index.get());
@@ -186,10 +216,7 @@ int fshim_search(const fshim_index* index, int64_t n, const float* x, int64_t k,
         }
         if (params) params->sel = selector.get();
         index->index->search(n, x, k, scores, labels, params);
-        // Faiss pads missing results with -FLT_MAX; -inf says "no result" unambiguously.
-        for (int64_t i = 0; i < n * k; i++) {
-            if (labels[i] < 0) scores[i] = -std::numeric_limits<float>::infinity();
-        }
+        pad_missing(n * k, scores, labels);
     });
 }
 
@@ -198,7 +225,14 @@ int fshim_serialize(const fshim_index* index, uint8_t** data, size_t* size, char
     *size = 0;
     return guarded(err, FSHIM_INTERNAL, [&] {
         faiss::VectorIOWriter writer;
-        faiss::write_index(index->index.get(), &writer);
+        if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index->index.get())) {
+            // Store the default, not whatever efSearch the last search left in the member.
+            std::unique_lock<std::shared_mutex> exclusive(index->ef_mutex);
+            hnsw->hnsw.efSearch = index->default_ef;
+            faiss::write_index(index->index.get(), &writer);
+        } else {
+            faiss::write_index(index->index.get(), &writer);
+        }
         auto* buffer = static_cast<uint8_t*>(std::malloc(writer.data.size() ? writer.data.size() : 1));
         if (!buffer) throw std::bad_alloc();
         std::memcpy(buffer, writer.data.data(), writer.data.size());
@@ -221,7 +255,7 @@ int fshim_deserialize(const uint8_t* data, size_t size, fshim_index** out, char*
         if (reader.position != size) {
             FAISS_THROW_FMT("payload has %zu trailing bytes", size - reader.position);
         }
-        *out = new fshim_index{std::move(index), kind};
+        *out = new fshim_index(std::move(index), kind);
     });
 }
 

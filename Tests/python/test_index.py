@@ -190,7 +190,8 @@ def test_concurrent_searches_while_mutating(factory):
         q = vectors(32, seed=seed)
         while not stop.is_set():
             try:
-                r = index.search(q, 10)
+                # Different efSearch per thread exercises the HNSW parameter switching.
+                r = index.search(q, 10, ef_search=16 * (seed + 1))
                 assert r.ids.max() < 100000
             except Exception as error:  # noqa: BLE001 - any failure fails the test
                 errors.append(error)
@@ -208,3 +209,25 @@ def test_concurrent_searches_while_mutating(factory):
         t.join()
     assert errors == []
     assert index.versions() == {1: 1000, 2: 1000}
+
+
+def test_ef_search_is_honoured_per_call():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4000, DIM)).astype(np.float32)  # hard for graphs: recall depends on ef
+    q = rng.standard_normal((200, DIM)).astype(np.float32)
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    truth = np.argsort(-(q @ unit.T), axis=1)[:, :10]
+    index = stasis.Index(DIM, "HNSW16")
+    index.add(x, np.arange(4000), version=1)
+
+    def recall(ids):
+        return np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, truth)])
+
+    default_before = index.search(q, 10).ids
+    narrow = recall(index.search(q, 10, ef_search=10).ids)
+    wide = recall(index.search(q, 10, ef_search=400).ids)
+    assert wide > narrow + 0.05 and wide > 0.9
+    # A per-call efSearch does not leak into later default searches.
+    np.testing.assert_array_equal(index.search(q, 10).ids, default_before)
+    index.set_search_defaults(ef_search=400)
+    assert recall(index.search(q, 10).ids) == wide

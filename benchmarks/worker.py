@@ -1,0 +1,84 @@
+"""One side of the index benchmark, run in its own process so the two Faiss builds (Debian's
+libfaiss.a inside libstasis.so, and the faiss-cpu wheel) never share an OpenMP runtime.
+
+    python3 worker.py stasis|faiss DATA_DIR CONFIG_JSON   -> prints one JSON result line
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+side, data_dir, config = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+base = np.load(os.path.join(data_dir, "base.npy"))
+queries = np.load(os.path.join(data_dir, "queries.npy"))
+truth = np.load(os.path.join(data_dir, "truth.npy"))
+n, d = base.shape
+k = 10
+
+if side == "stasis":
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bindings", "python"))
+    import stasis
+
+    def build(factory, threads):
+        stasis.set_num_threads(threads)
+        index = stasis.Index(d, factory)
+        start = time.perf_counter()
+        if not index.is_trained:
+            index.train(base)
+        trained = time.perf_counter()
+        index.add(base, np.arange(n), version=1)
+        return index, trained - start, time.perf_counter() - trained
+
+    def search(index, threads, q, param):
+        stasis.set_num_threads(threads)
+        return index.search(q, k, **param).ids
+
+else:
+    import faiss
+
+    def build(factory, threads):
+        faiss.omp_set_num_threads(threads)
+        index = faiss.index_factory(d, factory, faiss.METRIC_INNER_PRODUCT)
+        start = time.perf_counter()
+        if not index.is_trained:
+            index.train(base)
+        trained = time.perf_counter()
+        index.add(base)
+        return index, trained - start, time.perf_counter() - trained
+
+    def search(index, threads, q, param):
+        faiss.omp_set_num_threads(threads)
+        if "ef_search" in param:
+            faiss.downcast_index(index).hnsw.efSearch = param["ef_search"]
+        if "nprobe" in param:
+            faiss.extract_index_ivf(index).nprobe = param["nprobe"]
+        return index.search(q, k)[1]
+
+
+def recall(ids):
+    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(ids, truth)]))
+
+
+index, train_s, add_s = build(config["factory"], config["build_threads"])
+rows = []
+for threads in config["threads"]:
+    for param in config["params"]:
+        search(index, threads, queries[:200], param)  # warm-up
+        best = float("inf")
+        for _ in range(config.get("repeats", 3)):
+            start = time.perf_counter()
+            ids = search(index, threads, queries, param)
+            best = min(best, time.perf_counter() - start)
+        single = None
+        if config.get("single_query") and threads == 1:
+            one = queries[:300]
+            start = time.perf_counter()
+            for i in range(len(one)):
+                search(index, threads, one[i : i + 1], param)
+            single = (time.perf_counter() - start) / len(one) * 1e6
+        rows.append(
+            {"threads": threads, "param": param, "qps": len(queries) / best, "recall": recall(ids), "single_us": single}
+        )
+print(json.dumps({"side": side, "train_s": train_s, "add_s": add_s, "add_per_s": n / add_s, "rows": rows}))
