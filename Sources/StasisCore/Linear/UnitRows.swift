@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// A row-major batch of float32 vectors, checked and scaled to unit L2 norm.
 ///
 /// Cosine similarity is inner product on unit vectors, so every vector entering an index (stored
@@ -22,27 +24,30 @@ struct UnitRows {
         try normalized.withUnsafeMutableBufferPointer { buffer in
             for row in 0..<count {
                 let start = row * dimension
-                var squares: Float = 0
-                for j in start..<(start + dimension) {
-                    let v = buffer[j]
-                    guard v.isFinite else {
-                        throw StasisError.invalid(
-                            "\(role) \(row) has a non-finite value (\(v)) at component \(j - start)")
-                    }
-                    squares += v * v
+                let slice = UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + dimension)])
+                // One SIMD pass (BLAS dot): NaN or Inf in any component makes the sum non-finite,
+                // and only then is the row scanned again to name the culprit.
+                let squares = cblas_sdot(Int32(dimension), slice.baseAddress, 1, slice.baseAddress, 1)
+                guard squares.isFinite, squares > 0 else {
+                    throw Self.rejection(slice, row: row, role: role, squares: squares)
                 }
-                guard squares > 0, squares.isFinite else {
-                    throw StasisError.invalid(
-                        squares == 0
-                            ? "\(role) \(row) is a zero vector; cosine similarity needs a direction"
-                            : "\(role) \(row) is too large to normalise in float32")
-                }
-                let scale = 1 / squares.squareRoot()
-                for j in start..<(start + dimension) { buffer[j] *= scale }
+                cblas_sscal(Int32(dimension), 1 / squares.squareRoot(), slice.baseAddress, 1)
             }
         }
         self.count = count
         self.dimension = dimension
         self.values = normalized
+    }
+
+    private static func rejection(
+        _ row: UnsafeMutableBufferPointer<Float>, row index: Int, role: String, squares: Float
+    ) -> StasisError {
+        if let bad = row.firstIndex(where: { !$0.isFinite }) {
+            return StasisError.invalid("\(role) \(index) has a non-finite value (\(row[bad])) at component \(bad)")
+        }
+        return StasisError.invalid(
+            squares == 0
+                ? "\(role) \(index) is a zero vector; cosine similarity needs a direction"
+                : "\(role) \(index) is too large to normalise in float32")
     }
 }
