@@ -288,6 +288,195 @@ STASIS_API stasis_status stasis_index_open(const char* path, stasis_index** out)
  */
 STASIS_API stasis_status stasis_index_inspect(const char* path, char** out_json);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Spaces: the fixed classifier geometry every model version is trained against              */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * A stationary space: K pre-allocated class vertices in dimension d (a fixed polytope or a
+ * spherical code) plus the append-only class registry (label -> vertex). Identified by a
+ * fingerprint over (kind, K, d, vertex matrix). Vectors of encoders that share a fingerprint can
+ * be compared directly.
+ *
+ * Thread safety: every stasis_space_* call may run concurrently on one space; registry updates
+ * (assign) are serialised by the library. stasis_space_free must not race with other calls.
+ */
+typedef struct stasis_space stasis_space;
+
+/**
+ * Builds a space. `kind` is one of:
+ *   "simplex"         K vertices of a regular simplex, d = K - 1 (K <= 8192), cosine -1/(K-1);
+ *   "orthoplex"       +e_i and -e_i, d = ceil(K/2);
+ *   "cube"            {+-1/sqrt(d)}^d corners, d = ceil(log2 K);
+ *   "spherical-code"  K >> d: a seeded low-coherence code; `dim` required; see
+ *                     stasis_space_max_cosine for its largest pairwise cosine.
+ * `dim` = 0 takes the kind's dimension (polytopes); when given it must match. `seed` is used by
+ * spherical codes only (0 for the others). The vertex matrix is identical on every machine for
+ * the same (kind, K, dim, seed). Building a spherical code costs O(K^2 d / 64) bit operations
+ * (seconds for K = 100k, d = 256).
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (unknown kind, K < 2, dim mismatch, a code that cannot be
+ * separated in `dim` dimensions). *out is NULL on error.
+ */
+STASIS_API stasis_status stasis_space_create(const char* kind, int64_t classes, int64_t dim,
+                                             uint64_t seed, stasis_space** out);
+
+/** Releases a space handle. NULL is a no-op. */
+STASIS_API void stasis_space_free(stasis_space* space);
+
+/** Saves the space (vertices and registry) as a safetensors file, atomically.
+ *  Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL), STASIS_ERROR_IO. */
+STASIS_API stasis_status stasis_space_save(const stasis_space* space, const char* path);
+
+/** Opens a space saved by stasis_space_save; checks the vertices against the fingerprint.
+ *  Errors: STASIS_ERROR_IO, STASIS_ERROR_CORRUPT_FILE, STASIS_ERROR_UNSUPPORTED_FORMAT,
+ *  STASIS_ERROR_INVALID_ARGUMENT (a Stasis file of another kind). */
+STASIS_API stasis_status stasis_space_open(const char* path, stasis_space** out);
+
+/** A space file's metadata and tensor shapes as JSON, without loading the vertices; release
+ *  *out_json with stasis_string_free. Errors: as stasis_space_open. */
+STASIS_API stasis_status stasis_space_inspect(const char* path, char** out_json);
+
+/** Sets *out to the kind name ("simplex", ...), owned by the space. */
+STASIS_API stasis_status stasis_space_kind(const stasis_space* space, const char** out);
+
+/** Sets *out to the fingerprint (16 hex digits), owned by the space. */
+STASIS_API stasis_status stasis_space_fingerprint(const stasis_space* space, const char** out);
+
+/** Sets *out to K, the number of pre-allocated class vertices. */
+STASIS_API stasis_status stasis_space_class_count(const stasis_space* space, int64_t* out);
+
+/** Sets *out to d, the vertex dimension (every encoder output in this space has it). */
+STASIS_API stasis_status stasis_space_dimension(const stasis_space* space, int64_t* out);
+
+/** Sets *out to the largest cosine between two distinct vertices. */
+STASIS_API stasis_status stasis_space_max_cosine(const stasis_space* space, double* out);
+
+/** Copies the K x d vertex matrix (row-major, unit rows) into `out`, which must hold exactly
+ *  `capacity` = K * d floats. Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, other capacity). */
+STASIS_API stasis_status stasis_space_vertices(const stasis_space* space, int64_t capacity,
+                                               float* out);
+
+/** Sets *out to the number of labels assigned so far. */
+STASIS_API stasis_status stasis_space_label_count(const stasis_space* space, int64_t* out);
+
+/**
+ * Writes the vertex of each of labels[0..n-1] to out_vertices, assigning the next free vertices
+ * (in order 0, 1, 2, ...) to labels seen for the first time. A label keeps its vertex forever;
+ * integer and string labels are distinct (7 and "7" are two labels). Save the space to persist
+ * new assignments. All-or-nothing: STASIS_ERROR_UNSUPPORTED when the new labels do not fit in K,
+ * and then nothing is assigned. Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL with n > 0, n < 0).
+ */
+STASIS_API stasis_status stasis_space_assign_ids(stasis_space* space, int64_t n,
+                                                 const int64_t* labels, int64_t* out_vertices);
+
+/** As stasis_space_assign_ids, for NUL-terminated UTF-8 string labels. */
+STASIS_API stasis_status stasis_space_assign_names(stasis_space* space, int64_t n,
+                                                   const char* const* labels,
+                                                   int64_t* out_vertices);
+
+/** Writes the vertex of each label, or -1 for labels never assigned. Never assigns. */
+STASIS_API stasis_status stasis_space_lookup_ids(const stasis_space* space, int64_t n,
+                                                 const int64_t* labels, int64_t* out_vertices);
+
+/** As stasis_space_lookup_ids, for string labels. */
+STASIS_API stasis_status stasis_space_lookup_names(const stasis_space* space, int64_t n,
+                                                   const char* const* labels,
+                                                   int64_t* out_vertices);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Encoders: versioned models mapping backbone features into a space                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * One model version: a small layer stack (Linear, ReLU, GELU, LayerNorm, folded BatchNorm) that
+ * maps in_dim backbone features to unit vectors in a space. Stored as safetensors; see
+ * docs/formats.md for the tensor names and metadata (a PyTorch nn.Sequential exported under the
+ * attribute name `layers` follows them).
+ *
+ * Thread safety: an encoder is immutable; every call may run concurrently on one encoder.
+ * stasis_encoder_free must not race with other calls.
+ */
+typedef struct stasis_encoder stasis_encoder;
+
+/** Opens an encoder file. Errors: STASIS_ERROR_IO, STASIS_ERROR_CORRUPT_FILE,
+ *  STASIS_ERROR_UNSUPPORTED_FORMAT, STASIS_ERROR_UNSUPPORTED (tensor dtype),
+ *  STASIS_ERROR_INVALID_ARGUMENT (another kind of file, missing or misshapen tensors, an unknown
+ *  layer type, NaN/Inf weights; the message names the tensor). *out is NULL on error. */
+STASIS_API stasis_status stasis_encoder_open(const char* path, stasis_encoder** out);
+
+/** Releases an encoder handle. NULL is a no-op. */
+STASIS_API void stasis_encoder_free(stasis_encoder* encoder);
+
+/** Saves the encoder (its tensors as loaded, F32, and metadata) atomically. */
+STASIS_API stasis_status stasis_encoder_save(const stasis_encoder* encoder, const char* path);
+
+/** An encoder file's metadata and tensor shapes as JSON, without loading the weights; release
+ *  *out_json with stasis_string_free. */
+STASIS_API stasis_status stasis_encoder_inspect(const char* path, char** out_json);
+
+/** Sets *out to the feature width the encoder expects. */
+STASIS_API stasis_status stasis_encoder_input_dimension(const stasis_encoder* encoder,
+                                                        int64_t* out);
+
+/** Sets *out to the output width (the space's dimension). */
+STASIS_API stasis_status stasis_encoder_output_dimension(const stasis_encoder* encoder,
+                                                         int64_t* out);
+
+/** Sets *out to the model version stamped on the vectors it produces. */
+STASIS_API stasis_status stasis_encoder_version(const stasis_encoder* encoder, uint32_t* out);
+
+/** Sets *out to the fingerprint of the encoder's space, owned by the encoder. */
+STASIS_API stasis_status stasis_encoder_space(const stasis_encoder* encoder, const char** out);
+
+/** Sets *out to the metadata value under `key` (e.g. "stasis.backbone"), owned by the encoder.
+ *  Errors: STASIS_ERROR_NOT_FOUND when the key is absent (*out is NULL). */
+STASIS_API stasis_status stasis_encoder_metadata(const stasis_encoder* encoder, const char* key,
+                                                 const char** out);
+
+/**
+ * Encodes n rows of in_dim features into n rows of out_dim unit vectors, written to `out`
+ * (caller-allocated, n * out_dim floats). Uses OpenBLAS sgemm with stasis_get_num_threads().
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL with n > 0, n < 0, a row with NaN/Inf: the message
+ * gives the row and column; an output row that is zero), STASIS_ERROR_DIMENSION_MISMATCH (in_dim
+ * or out_dim differ from the encoder's). `out` may hold partial results on error.
+ */
+STASIS_API stasis_status stasis_encoder_encode(const stasis_encoder* encoder, int64_t n,
+                                               int64_t in_dim, const float* features,
+                                               int64_t out_dim, float* out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Index bound to a space                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Creates an empty index for vectors of `space` (dimension = the space's d); the index records
+ *  the space's fingerprint and refuses encoders of other spaces. Otherwise as stasis_index_create. */
+STASIS_API stasis_status stasis_index_create_for_space(const stasis_space* space,
+                                                       const char* factory, stasis_index** out);
+
+/** Sets *out to the fingerprint of the index's space (owned by the index), or NULL when the index
+ *  is not bound to a space. */
+STASIS_API stasis_status stasis_index_space(const stasis_index* index, const char** out);
+
+/**
+ * Encodes n rows of in_dim backbone features with `encoder` and adds them under ids[0..n-1],
+ * stamped with the encoder's version (upsert as stasis_index_add).
+ * Errors: STASIS_ERROR_INCOMPATIBLE (the encoder belongs to another space than the index's),
+ * STASIS_ERROR_DIMENSION_MISMATCH (in_dim differs from the encoder's, or the encoder's output from
+ * the index's dimension), and those of stasis_encoder_encode and stasis_index_add.
+ * Exclusive on the index (waits for running searches) once the features are encoded.
+ */
+STASIS_API stasis_status stasis_index_add_features(stasis_index* index,
+                                                   const stasis_encoder* encoder, int64_t n,
+                                                   int64_t in_dim, const float* features,
+                                                   const int64_t* ids);
+
+/** Encodes n query rows with `encoder` and searches; outputs and errors as
+ *  stasis_index_search plus those of stasis_index_add_features. Concurrent with other searches. */
+STASIS_API stasis_status stasis_index_search_features(
+    const stasis_index* index, const stasis_encoder* encoder, int64_t n, int64_t in_dim,
+    const float* features, int64_t k, const stasis_search_options* options, float* out_scores,
+    int64_t* out_ids, uint32_t* out_versions);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -16,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python_modules=(numpy pytest)
+python_modules=(numpy pytest safetensors)
 [ "${1:-}" = "--bench" ] && python_modules+=(faiss)
 need_pip=()
 for module in "${python_modules[@]}"; do

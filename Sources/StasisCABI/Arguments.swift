@@ -31,4 +31,22 @@ enum Arguments {
         }
         return Int(dim)
     }
+
+    static func k(_ k: Int64) throws -> Int {
+        guard k > 0 else { throw StasisError(.invalidArgument, "k must be > 0, got \(k)") }
+        guard k <= 1 << 20 else { throw StasisError(.invalidArgument, "k must be <= \(1 << 20), got \(k)") }
+        return Int(k)
+    }
+}
+
+/// Copies a search result into the caller's n × k buffers (versions optional).
+enum SearchOutput {
+    static func write(
+        _ result: SearchResult, scores: UnsafeMutablePointer<Float>?, ids: UnsafeMutablePointer<Int64>?,
+        versions: UnsafeMutablePointer<UInt32>?
+    ) throws {
+        try Arguments.required(scores, "out_scores").update(from: result.scores, count: result.scores.count)
+        try Arguments.required(ids, "out_ids").update(from: result.ids, count: result.ids.count)
+        versions?.update(from: result.versions, count: result.versions.count)
+    }
 }

@@ -4,27 +4,9 @@ import StasisCore
 // Exports for the "Index" section of include/stasis.h. Each function validates raw arguments,
 // calls VersionedIndex, and maps the outcome through `boundary`.
 
-/// What a `stasis_index*` points to: the index plus C strings it hands out by reference.
-final class IndexHandle {
-    let index: VersionedIndex
-    let factory: UnsafeMutablePointer<CChar>
+typealias IndexHandle = Handle<VersionedIndex>
 
-    init(_ index: VersionedIndex) {
-        self.index = index
-        factory = strdup(index.factory)
-    }
-
-    deinit { free(factory) }
-
-    func retainedPointer() -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
-
-    static func from(_ pointer: OpaquePointer?) throws -> IndexHandle {
-        let pointer = try Arguments.required(pointer, "index")
-        return Unmanaged<IndexHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-    }
-}
-
-private func index(_ pointer: OpaquePointer?) throws -> VersionedIndex { try IndexHandle.from(pointer).index }
+private func index(_ pointer: OpaquePointer?) throws -> VersionedIndex { try IndexHandle.object(pointer, "index") }
 
 @_cdecl("stasis_index_create")
 public func stasis_index_create(
@@ -40,10 +22,7 @@ public func stasis_index_create(
 }
 
 @_cdecl("stasis_index_free")
-public func stasis_index_free(_ pointer: OpaquePointer?) {
-    guard let pointer else { return }
-    Unmanaged<IndexHandle>.fromOpaque(UnsafeRawPointer(pointer)).release()
-}
+public func stasis_index_free(_ pointer: OpaquePointer?) { IndexHandle.release(pointer) }
 
 @_cdecl("stasis_index_open")
 public func stasis_index_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -125,17 +104,14 @@ public func stasis_index_search(
         let target = try index(pointer)
         let rows = try Arguments.count(n)
         let dim = try Arguments.dimension(dimension)
-        guard k > 0 else { throw StasisError(.invalidArgument, "k must be > 0, got \(k)") }
-        guard k <= 1 << 20 else { throw StasisError(.invalidArgument, "k must be <= \(1 << 20), got \(k)") }
+        let k = try Arguments.k(k)
         let parsed = try SearchOptionsABI.read(options)
         let query = try Arguments.array(queries, rows: rows, dimension: dim, "queries")
         guard rows > 0 else { return }
-        let scores = try Arguments.required(outScores, "out_scores")
-        let ids = try Arguments.required(outIDs, "out_ids")
-        let result = try target.search(query, count: rows, dimension: dim, k: Int(k), options: parsed)
-        scores.update(from: result.scores, count: result.scores.count)
-        ids.update(from: result.ids, count: result.ids.count)
-        outVersions?.update(from: result.versions, count: result.versions.count)
+        _ = try Arguments.required(outScores, "out_scores")
+        _ = try Arguments.required(outIDs, "out_ids")
+        let result = try target.search(query, count: rows, dimension: dim, k: k, options: parsed)
+        try SearchOutput.write(result, scores: outScores, ids: outIDs, versions: outVersions)
     }
 }
 
@@ -164,8 +140,8 @@ public func stasis_index_factory(
     _ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
     boundary {
-        let handle = try IndexHandle.from(pointer)
-        try Arguments.required(out, "out").pointee = UnsafePointer(handle.factory)
+        let handle = try IndexHandle.from(pointer, "index")
+        try Arguments.required(out, "out").pointee = handle.cString("factory", handle.object.factory)
     }
 }
 

@@ -1,5 +1,5 @@
 /* Tests of libstasis through its C header only, as a C service would use it.
- * Build: cc -std=c11 -I include Tests/c/test_abi.c -L build/lib -lstasis -lpthread -lm
+ * Build: cc -std=c11 -I include Tests/c/test_abi.c Tests/c/test_spaces.c -L build/lib -lstasis -lpthread -lm
  * Usage: test_abi SCRATCH_DIR   (exit status 0 when every check passes) */
 #include "stasis.h"
 
@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-static int checks = 0, failures = 0;
-static const char* scratch = "/tmp";
+int checks = 0, failures = 0;
+const char* scratch = "/tmp";
+
+void test_spaces_and_encoders(void); /* test_spaces.c */
 
 #define CHECK(cond)                                                                     \
     do {                                                                                \
@@ -442,6 +444,7 @@ int main(int argc, char** argv) {
     test_concurrency("Flat");
     test_concurrency("HNSW16");
     test_thread_local_errors();
+    test_spaces_and_encoders();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

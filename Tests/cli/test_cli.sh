@@ -37,7 +37,47 @@ set +e
 err=$("$cli" inspect "$work/garbage.stasis" 2>&1); code=$?
 set -e
 expect "garbage exits 1" test "$code" = 1
-expect "garbage is named" grep -q "not a Stasis index" <<<"$err"
+expect "garbage is named" grep -q "not a Stasis file" <<<"$err"
+
+# Spaces and encoders.
+out=$("$cli" space create --kind simplex --classes 17 "$work/s17.safetensors")
+expect "space create reports the dimension" grep -q "K = 17, d = 16" <<<"$out"
+text=$("$cli" inspect "$work/s17.safetensors")
+expect "inspect describes a space" grep -qE "^kind +simplex" <<<"$text"
+expect "inspect lists the vertex tensor" grep -q "vertices \[17, 16\]" <<<"$text"
+set +e
+err=$("$cli" space create --kind prism --classes 4 "$work/bad.safetensors" 2>&1); code=$?
+set -e
+expect "unknown space kind exits 1" test "$code" = 1
+expect "unknown space kind is named" grep -q "unknown space kind 'prism'" <<<"$err"
+
+python3 - "$work" <<'PY'
+import json, sys, numpy as np, stasis
+from safetensors.numpy import save_file
+work = sys.argv[1]
+space = stasis.Space.open(f"{work}/s17.safetensors")
+rng = np.random.default_rng(0)
+save_file({"layers.0.weight": rng.standard_normal((16, 8)).astype(np.float32)}, f"{work}/enc.safetensors", metadata={
+    "stasis.kind": "encoder", "stasis.format": "1", "stasis.space": space.fingerprint, "stasis.version": "2",
+    "stasis.input_dim": "8", "stasis.output_dim": "16", "stasis.layers": json.dumps([{"type": "linear"}])})
+np.save(f"{work}/features.npy", rng.standard_normal((30, 8)).astype(np.float16))
+np.save(f"{work}/wrong.npy", rng.standard_normal((30, 5)))
+PY
+out=$("$cli" encode --encoder "$work/enc.safetensors" "$work/features.npy" "$work/vectors.npy")
+expect "encode reports the shape" grep -q "30 x 16, model version 2" <<<"$out"
+expect "encode output matches the library" python3 -c "
+import sys, numpy as np, stasis
+w = sys.argv[1]
+got = np.load(w + '/vectors.npy')
+want = stasis.Encoder.open(w + '/enc.safetensors').encode(np.load(w + '/features.npy').astype(np.float32))
+assert got.dtype == np.float32 and np.abs(got - want).max() < 1e-6" "$work"
+text=$("$cli" inspect "$work/enc.safetensors")
+expect "inspect describes an encoder" grep -qE "^version +2" <<<"$text"
+set +e
+err=$("$cli" encode --encoder "$work/enc.safetensors" "$work/wrong.npy" "$work/out.npy" 2>&1); code=$?
+set -e
+expect "wrong feature width exits 1" test "$code" = 1
+expect "wrong feature width is named" grep -q "has 5 columns" <<<"$err"
 
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

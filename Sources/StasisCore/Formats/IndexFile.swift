@@ -23,6 +23,7 @@ public enum IndexFile {
     struct Contents {
         var dimension: Int
         var factory: String
+        var space: String?
         var defaults: SearchOptions
         var isTrained: Bool
         var slots: SlotTable
@@ -38,7 +39,7 @@ public enum IndexFile {
         checksum.update(array: contents.payload)
         let info = IndexFileInfo(
             format: formatVersion, library: LibraryVersion.string, dimension: contents.dimension,
-            metric: "cosine", factory: contents.factory, trained: contents.isTrained,
+            metric: "cosine", factory: contents.factory, space: contents.space, trained: contents.isTrained,
             count: slots.liveCount, slots: slots.slotCount,
             versions: slots.countByVersion.sorted { $0.key < $1.key }
                 .map { IndexFileInfo.VersionCount(version: $0.key, count: $0.value) },
@@ -98,7 +99,7 @@ public enum IndexFile {
             throw StasisError(.corruptFile, "'\(path)': header counts \(info.count) live vectors, slots hold \(slots.liveCount)")
         }
         return Contents(
-            dimension: info.dimension, factory: info.factory, defaults: info.searchDefaults,
+            dimension: info.dimension, factory: info.factory, space: info.space, defaults: info.searchDefaults,
             isTrained: info.trained, slots: slots, payload: Array(bytes[offset...]))
     }
 

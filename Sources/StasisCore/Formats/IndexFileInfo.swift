@@ -16,6 +16,8 @@ public struct IndexFileInfo: Codable, Equatable, Sendable {
     public var metric: String
     /// Faiss factory description.
     public var factory: String
+    /// Fingerprint of the space the index is bound to; absent for unbound indexes.
+    public var space: String?
     public var trained: Bool
     /// Live vectors.
     public var count: Int

@@ -11,6 +11,9 @@ public final class VersionedIndex: @unchecked Sendable {
     public let dimension: Int
     /// The Faiss factory description the index was built from ("Flat", "HNSW32", "IVF1024,PQ16"...).
     public let factory: String
+    /// Fingerprint of the space the index is bound to, nil for an unbound index. Encoders of
+    /// other spaces are refused.
+    public let space: String?
 
     private let lock = ReadWriteLock()
     private let faiss: FaissIndex
@@ -19,7 +22,7 @@ public final class VersionedIndex: @unchecked Sendable {
 
     /// Creates an empty index.
     /// - Throws: `.invalidArgument` for a non-positive dimension or an unknown/unsupported factory.
-    public init(dimension: Int, factory: String) throws {
+    public init(dimension: Int, factory: String, space: String? = nil) throws {
         guard dimension > 0, dimension <= 1 << 16 else {
             throw StasisError.invalid("dimension must be in 1...\(1 << 16), got \(dimension)")
         }
@@ -30,15 +33,22 @@ public final class VersionedIndex: @unchecked Sendable {
         }
         self.dimension = dimension
         self.factory = trimmed
+        self.space = space
         self.faiss = try FaissIndex(dimension: dimension, factory: trimmed)
         self.slots = SlotTable()
         self.defaults = SearchOptions()
     }
 
+    /// Creates an empty index for vectors of `space` (dimension = the space's d).
+    public convenience init(space: Space, factory: String) throws {
+        try self.init(dimension: space.dimension, factory: factory, space: space.fingerprint)
+    }
+
     /// Reassembles an index read from a file (see `IndexFile`).
-    init(dimension: Int, factory: String, faiss: FaissIndex, slots: SlotTable, defaults: SearchOptions) {
+    init(dimension: Int, factory: String, space: String?, faiss: FaissIndex, slots: SlotTable, defaults: SearchOptions) {
         self.dimension = dimension
         self.factory = factory
+        self.space = space
         self.faiss = faiss
         self.slots = slots
         self.defaults = defaults
@@ -172,7 +182,7 @@ public final class VersionedIndex: @unchecked Sendable {
     public func save(to path: String) throws {
         let snapshot = try lock.reading {
             IndexFile.Contents(
-                dimension: dimension, factory: factory, defaults: defaults, isTrained: faiss.isTrained,
+                dimension: dimension, factory: factory, space: space, defaults: defaults, isTrained: faiss.isTrained,
                 slots: slots, payload: try faiss.serialized())
         }
         try IndexFile.write(snapshot, to: path)
@@ -188,8 +198,44 @@ public final class VersionedIndex: @unchecked Sendable {
                 "'\(path)': Faiss payload holds \(faiss.count) vectors but the header lists \(contents.slots.slotCount)")
         }
         return VersionedIndex(
-            dimension: contents.dimension, factory: contents.factory, faiss: faiss,
+            dimension: contents.dimension, factory: contents.factory, space: contents.space, faiss: faiss,
             slots: contents.slots, defaults: contents.defaults)
+    }
+
+    // MARK: Encoding on the way in
+
+    /// Encodes backbone features with `encoder` and adds them, stamped with the encoder's version.
+    /// - Throws: `.incompatible` for an encoder of another space, `.dimensionMismatch` when the
+    ///   encoder's output or the features' width does not fit, plus everything `add` throws.
+    public func add(features: [Float], dimension featureDimension: Int, encoder: VersionedEncoder, ids: [Int64]) throws {
+        try checkEncoder(encoder, featureDimension: featureDimension)
+        let vectors = try encoder.encode(features, count: ids.count)
+        try add(vectors, dimension: dimension, ids: ids, version: encoder.version)
+    }
+
+    /// Encodes query features with `encoder` and searches.
+    public func search(
+        features: [Float], count: Int, dimension featureDimension: Int, encoder: VersionedEncoder, k: Int,
+        options: SearchOptions = SearchOptions()
+    ) throws -> SearchResult {
+        try checkEncoder(encoder, featureDimension: featureDimension)
+        let queries = try encoder.encode(features, count: count)
+        return try search(queries, count: count, dimension: dimension, k: k, options: options)
+    }
+
+    private func checkEncoder(_ encoder: VersionedEncoder, featureDimension: Int) throws {
+        if let space, encoder.spaceFingerprint != space {
+            throw StasisError(.incompatible,
+                "encoder version \(encoder.version) belongs to space \(encoder.spaceFingerprint); this index holds space \(space)")
+        }
+        guard encoder.outputDimension == dimension else {
+            throw StasisError(.dimensionMismatch,
+                "encoder version \(encoder.version) outputs \(encoder.outputDimension) dimensions, index has \(dimension)")
+        }
+        guard featureDimension == encoder.inputDimension else {
+            throw StasisError(.dimensionMismatch,
+                "features have dimension \(featureDimension), encoder version \(encoder.version) expects \(encoder.inputDimension)")
+        }
     }
 
     // MARK: Checks

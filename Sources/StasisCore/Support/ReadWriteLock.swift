@@ -5,10 +5,10 @@ import Glibc
 /// pthread_rwlock rather than a Mutex because searches dominate and must run in parallel. Writers
 /// are preferred: glibc's default prefers readers, and a steady stream of searches would then
 /// starve an add or remove indefinitely.
-final class ReadWriteLock: @unchecked Sendable {
+package final class ReadWriteLock: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
 
-    init() {
+    package init() {
         lock = .allocate(capacity: 1)
         lock.initialize(to: pthread_rwlock_t())
         var attributes = pthread_rwlockattr_t()
@@ -23,13 +23,13 @@ final class ReadWriteLock: @unchecked Sendable {
         lock.deallocate()
     }
 
-    func reading<T>(_ body: () throws -> T) rethrows -> T {
+    package func reading<T>(_ body: () throws -> T) rethrows -> T {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return try body()
     }
 
-    func writing<T>(_ body: () throws -> T) rethrows -> T {
+    package func writing<T>(_ body: () throws -> T) rethrows -> T {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return try body()

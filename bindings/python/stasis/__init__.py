@@ -17,7 +17,9 @@ from ._errors import (
     UnsupportedFormatError,
 )
 from ._loader import path as library_path
+from .encoder import Encoder, inspect_encoder
 from .index import Index, SearchResult, inspect
+from .space import Space, inspect_space
 from .library import ABI_VERSION, abi_version, get_num_threads, set_num_threads, version, version_number
 
 __version__ = version()
@@ -26,6 +28,10 @@ __all__ = [
     "Index",
     "SearchResult",
     "inspect",
+    "Space",
+    "inspect_space",
+    "Encoder",
+    "inspect_encoder",
     "version",
     "version_number",
     "abi_version",

@@ -4,7 +4,8 @@ Search order: $STASIS_LIBRARY, this package's folder, the repository's build out
 """
 import ctypes
 import os
-from ctypes import POINTER, c_char_p, c_int, c_int32, c_int64, c_size_t, c_uint32, c_void_p
+import weakref
+from ctypes import POINTER, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 
 import numpy as np
 
@@ -105,6 +106,42 @@ _PROTOTYPES = {
     "stasis_index_save": (c_int32, [_index_p, c_char_p]),
     "stasis_index_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "stasis_index_inspect": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    # Spaces
+    "stasis_space_create": (c_int32, [c_char_p, c_int64, c_int64, c_uint64, POINTER(c_void_p)]),
+    "stasis_space_free": (None, [c_void_p]),
+    "stasis_space_save": (c_int32, [c_void_p, c_char_p]),
+    "stasis_space_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "stasis_space_inspect": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "stasis_space_kind": (c_int32, [c_void_p, POINTER(c_char_p)]),
+    "stasis_space_fingerprint": (c_int32, [c_void_p, POINTER(c_char_p)]),
+    "stasis_space_class_count": (c_int32, [c_void_p, POINTER(c_int64)]),
+    "stasis_space_dimension": (c_int32, [c_void_p, POINTER(c_int64)]),
+    "stasis_space_max_cosine": (c_int32, [c_void_p, POINTER(c_double)]),
+    "stasis_space_vertices": (c_int32, [c_void_p, c_int64, _f32_2d]),
+    "stasis_space_label_count": (c_int32, [c_void_p, POINTER(c_int64)]),
+    "stasis_space_assign_ids": (c_int32, [c_void_p, c_int64, _i64_1d, _i64_1d]),
+    "stasis_space_assign_names": (c_int32, [c_void_p, c_int64, POINTER(c_char_p), _i64_1d]),
+    "stasis_space_lookup_ids": (c_int32, [c_void_p, c_int64, _i64_1d, _i64_1d]),
+    "stasis_space_lookup_names": (c_int32, [c_void_p, c_int64, POINTER(c_char_p), _i64_1d]),
+    # Encoders
+    "stasis_encoder_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "stasis_encoder_free": (None, [c_void_p]),
+    "stasis_encoder_save": (c_int32, [c_void_p, c_char_p]),
+    "stasis_encoder_inspect": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "stasis_encoder_input_dimension": (c_int32, [c_void_p, POINTER(c_int64)]),
+    "stasis_encoder_output_dimension": (c_int32, [c_void_p, POINTER(c_int64)]),
+    "stasis_encoder_version": (c_int32, [c_void_p, POINTER(c_uint32)]),
+    "stasis_encoder_space": (c_int32, [c_void_p, POINTER(c_char_p)]),
+    "stasis_encoder_metadata": (c_int32, [c_void_p, c_char_p, POINTER(c_char_p)]),
+    "stasis_encoder_encode": (c_int32, [c_void_p, c_int64, c_int64, _f32_2d, c_int64, _f32_2d]),
+    # Index bound to a space
+    "stasis_index_create_for_space": (c_int32, [c_void_p, c_char_p, POINTER(c_void_p)]),
+    "stasis_index_space": (c_int32, [_index_p, POINTER(c_char_p)]),
+    "stasis_index_add_features": (c_int32, [_index_p, c_void_p, c_int64, c_int64, _f32_2d, _i64_1d]),
+    "stasis_index_search_features": (
+        c_int32,
+        [_index_p, c_void_p, c_int64, c_int64, _f32_2d, c_int64, POINTER(SearchOptions), _f32_2d, _i64_2d, _u32_2d],
+    ),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
@@ -129,3 +166,46 @@ def check(status):
 
 def encode_path(path):
     return os.fsencode(os.fspath(path))
+
+
+def read_json_string(function, path):
+    """Calls a stasis_*_inspect function and returns the parsed JSON (freeing the C string)."""
+    import json
+
+    out = ctypes.c_void_p()
+    check(function(encode_path(path), ctypes.byref(out)))
+    try:
+        return json.loads(ctypes.string_at(out.value).decode())
+    finally:
+        lib.stasis_string_free(out)
+
+
+class Handle:
+    """Owns one C handle: released by close(), the context manager, or garbage collection."""
+
+    _kind = "handle"
+
+    def _own(self, handle, free):
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, free, handle)
+
+    def close(self):
+        """Releases the handle; further calls raise ``ValueError``. Idempotent."""
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def _h(self):
+        if not self._finalizer.alive:
+            raise ValueError(f"{self._kind} is closed")
+        return self._handle
+
+    def _get(self, function, ctype, *args):
+        out = ctype()
+        check(function(self._h, *args, ctypes.byref(out)))
+        return out.value

@@ -1,12 +1,10 @@
 """The versioned index: ids, model versions, cosine search (mirrors the Index section of stasis.h)."""
 import ctypes
-import json
-import weakref
 
 import numpy as np
 
 from ._errors import InvalidArgumentError
-from ._loader import SearchOptions, check, encode_path, lib
+from ._loader import Handle, SearchOptions, check, encode_path, lib, read_json_string
 
 
 class SearchResult:
@@ -45,23 +43,25 @@ def _ids(ids, n):
     return array
 
 
-class Index:
+class Index(Handle):
     """A Faiss index of unit vectors with int64 ids, each stamped with a model version.
 
     ``Index(dim, factory)`` creates one ("Flat", "HNSW32", "IVF1024,Flat", "IVF1024,PQ16",
-    "IVF1024,SQ8"); ``Index.open(path)`` reads a saved one. Vectors are L2-normalised by the
-    library, so scores are cosine similarities. Concurrent searches from Python threads run in
-    parallel (ctypes releases the GIL); mutations are serialised by the library.
+    "IVF1024,SQ8"); ``Index.for_space(space, factory)`` one bound to a space;
+    ``Index.open(path)`` reads a saved one. Vectors are L2-normalised by the library, so scores
+    are cosine similarities. Concurrent searches from Python threads run in parallel (ctypes
+    releases the GIL); mutations are serialised by the library.
     Use as a context manager, or call ``close()``, to release it promptly.
     """
+
+    _kind = "index"
 
     def __init__(self, dim, factory="Flat", *, _handle=None):
         handle = ctypes.c_void_p(_handle)
         if _handle is None:
             check(lib.stasis_index_create(int(dim), factory.encode(), ctypes.byref(handle)))
-        self._handle = handle
-        self._finalizer = weakref.finalize(self, lib.stasis_index_free, handle)
-        self.d = self._query_int(lib.stasis_index_dimension)
+        self._own(handle, lib.stasis_index_free)
+        self.d = self._get(lib.stasis_index_dimension, ctypes.c_int64)
 
     @classmethod
     def open(cls, path):
@@ -70,26 +70,12 @@ class Index:
         check(lib.stasis_index_open(encode_path(path), ctypes.byref(handle)))
         return cls(None, _handle=handle.value)
 
-    def close(self):
-        """Releases the index; further calls raise ``ValueError``. Idempotent."""
-        self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    @property
-    def _h(self):
-        if not self._finalizer.alive:
-            raise ValueError("index is closed")
-        return self._handle
-
-    def _query_int(self, function, *args):
-        out = ctypes.c_int64()
-        check(function(self._h, *args, ctypes.byref(out)))
-        return out.value
+    @classmethod
+    def for_space(cls, space, factory="Flat"):
+        """An empty index for vectors of ``space``; encoders of other spaces are refused."""
+        handle = ctypes.c_void_p()
+        check(lib.stasis_index_create_for_space(space._h, factory.encode(), ctypes.byref(handle)))
+        return cls(None, _handle=handle.value)
 
     # Introspection ---------------------------------------------------------------------------
 
@@ -104,6 +90,12 @@ class Index:
         return out.value.decode()
 
     @property
+    def space(self):
+        """Fingerprint of the space the index is bound to, or None."""
+        value = self._get(lib.stasis_index_space, ctypes.c_char_p)
+        return value.decode() if value is not None else None
+
+    @property
     def is_trained(self):
         out = ctypes.c_int()
         check(lib.stasis_index_is_trained(self._h, ctypes.byref(out)))
@@ -112,7 +104,7 @@ class Index:
     @property
     def ntotal(self):
         """Number of vectors (removed and replaced ones excluded)."""
-        return self._query_int(lib.stasis_index_count)
+        return self._get(lib.stasis_index_count, ctypes.c_int64)
 
     def __len__(self):
         return self.ntotal
@@ -121,7 +113,7 @@ class Index:
         """Vectors in the index, or only those stamped with ``version``."""
         if version is None:
             return self.ntotal
-        return self._query_int(lib.stasis_index_count_version, int(version))
+        return self._get(lib.stasis_index_count_version, ctypes.c_int64, int(version))
 
     def versions(self):
         """``{version: count}`` for every model version present, in increasing order."""
@@ -185,6 +177,27 @@ class Index:
         )
         return SearchResult(scores, ids, versions)
 
+    def add_features(self, encoder, features, ids):
+        """Encodes backbone features with ``encoder`` and adds them, stamped with its version.
+        Raises IncompatibleError for an encoder of another space."""
+        rows = _rows(features, "features")
+        keys = _ids(ids, rows.shape[0])
+        check(lib.stasis_index_add_features(self._h, encoder._h, rows.shape[0], rows.shape[1], rows, keys))
+
+    def search_features(self, encoder, features, k, *, ef_search=0, nprobe=0, version=None):
+        """Encodes query features with ``encoder`` and searches (see ``search``)."""
+        queries = _rows(features, "features")
+        n, k = queries.shape[0], int(k)
+        shape = (n, max(k, 0))
+        scores, ids, versions = np.empty(shape, np.float32), np.empty(shape, np.int64), np.empty(shape, np.uint32)
+        options = SearchOptions.make(ef_search, nprobe, version)
+        check(
+            lib.stasis_index_search_features(
+                self._h, encoder._h, n, queries.shape[1], queries, k, ctypes.byref(options), scores, ids, versions
+            )
+        )
+        return SearchResult(scores, ids, versions)
+
     # Persistence -----------------------------------------------------------------------------
 
     def save(self, path):
@@ -200,9 +213,4 @@ class Index:
 def inspect(path):
     """Header of a saved index as a dict (dimension, factory, count, per-version counts...),
     read without loading the vectors."""
-    out = ctypes.c_void_p()
-    check(lib.stasis_index_inspect(encode_path(path), ctypes.byref(out)))
-    try:
-        return json.loads(ctypes.string_at(out.value).decode())
-    finally:
-        lib.stasis_string_free(out)
+    return read_json_string(lib.stasis_index_inspect, path)

@@ -1,0 +1,40 @@
+import Glibc
+import StasisCore
+
+/// Boxes a Swift object behind an opaque C handle (`stasis_space*`, `stasis_encoder*`...).
+/// The handle owns one retain; `release` balances it in the matching `*_free` function.
+final class Handle<Object: AnyObject> {
+    let object: Object
+    /// C strings handed out by reference (fingerprints, kinds), valid until the handle is freed.
+    private var strings: [String: UnsafeMutablePointer<CChar>] = [:]
+    private let stringLock = ReadWriteLock()
+
+    init(_ object: Object) { self.object = object }
+
+    deinit { for pointer in strings.values { free(pointer) } }
+
+    func retainedPointer() -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+
+    static func from(_ pointer: OpaquePointer?, _ name: String) throws -> Handle<Object> {
+        let pointer = try Arguments.required(pointer, name)
+        return Unmanaged<Handle<Object>>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    }
+
+    static func object(_ pointer: OpaquePointer?, _ name: String) throws -> Object { try from(pointer, name).object }
+
+    static func release(_ pointer: OpaquePointer?) {
+        guard let pointer else { return }
+        Unmanaged<Handle<Object>>.fromOpaque(UnsafeRawPointer(pointer)).release()
+    }
+
+    /// A stable C copy of `value`, cached under `key` for the handle's lifetime.
+    func cString(_ key: String, _ value: @autoclosure () -> String) -> UnsafePointer<CChar> {
+        if let existing = stringLock.reading({ strings[key] }) { return UnsafePointer(existing) }
+        return stringLock.writing {
+            if let existing = strings[key] { return UnsafePointer(existing) }
+            let created = strdup(value())!
+            strings[key] = created
+            return UnsafePointer(created)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import StasisCore
+
+extension Stasis {
+    /// `stasis encode`: features (.npy) through an encoder into unit vectors (.npy).
+    struct Encode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encode backbone features (.npy, n x in_dim) into a space (.npy, n x d float32).")
+
+        @Option(help: "Encoder file (.safetensors).")
+        var encoder: String
+
+        @Option(help: "Threads (0 = all processors).")
+        var threads: Int = 0
+
+        @Argument(help: "Input features (.npy: float32, float16 or float64).")
+        var input: String
+
+        @Argument(help: "Output vectors (.npy, float32).")
+        var output: String
+
+        func run() throws {
+            do {
+                try ThreadSettings.set(threads)
+                let model = try EncoderFile.open(encoder)
+                let features = try Npy.readFloats(input)
+                guard features.columns == model.inputDimension else {
+                    throw StasisError(.dimensionMismatch,
+                        "'\(input)' has \(features.columns) columns, encoder version \(model.version) expects \(model.inputDimension)")
+                }
+                let vectors = try model.encode(features.values, count: features.rows)
+                try Npy.write(vectors, rows: features.rows, columns: model.outputDimension, to: output)
+                print("\(output): \(features.rows) x \(model.outputDimension), model version \(model.version)")
+            } catch let error as StasisError {
+                reportFailure(error)
+            }
+        }
+    }
+}
