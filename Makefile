@@ -21,6 +21,7 @@ test: build
 ## Benchmarks against the faiss-cpu wheel (installs it when missing).
 bench: build
 	scripts/ensure-deps.sh --bench
+	python3 benchmarks/encode.py
 	python3 benchmarks/run.py
 
 ## Install header, library, CLI and pkg-config file under $(PREFIX).

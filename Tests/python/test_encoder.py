@@ -83,10 +83,11 @@ def test_numpy_exported_head_encodes_like_numpy(tmp_path, space, dtype):
     assert encoder.metadata("stasis.backbone") == "test-backbone"
     with pytest.raises(stasis.NotFoundError):
         encoder.metadata("no.such.key")
-    x = np.random.default_rng(0).standard_normal((5000, IN)).astype(np.float32)
+    # 20000 rows: more than one 16384-row chunk of the encoder, so chunk boundaries are exercised.
+    x = np.random.default_rng(0).standard_normal((20000, IN)).astype(np.float32)
     got = encoder.encode(x)
     want = reference_forward(x, tensors, layers)
-    assert got.shape == (5000, 16) and got.dtype == np.float32
+    assert got.shape == (20000, 16) and got.dtype == np.float32
     assert np.abs(got - want).max() <= 1e-5
 
 

@@ -19,9 +19,9 @@ public final class VersionedEncoder: @unchecked Sendable {
     /// Tensors as loaded, kept so that saving reproduces them exactly (BatchNorm stays unfolded).
     let tensors: [String: Safetensors.Tensor]
 
-    /// Rows per sgemm call: large enough for BLAS efficiency, small enough for cache-friendly
-    /// scratch buffers (2 × 4096 × widest layer floats).
-    static let chunkRows = 4096
+    /// Scratch floats per buffer: rows per sgemm call are as many as fit (at most 16384), which
+    /// keeps multi-threaded sgemm efficient while bounding memory to 2 × 32 MB whatever the batch.
+    static let chunkFloats = 8 << 20
 
     /// Builds an encoder from a layer spec and tensors named `layers.<i>.<param>`.
     /// - Throws: `.invalidArgument` naming the missing, misshapen, non-finite or unexpected tensor.
@@ -69,7 +69,7 @@ public final class VersionedEncoder: @unchecked Sendable {
         guard count > 0, let input, let output else { return }
         try Self.checkFinite(input, rows: count, width: inputDimension)
         let widest = layers.reduce(inputDimension) { max($0, $1.outputWidth($0)) }
-        let chunk = min(count, Self.chunkRows)
+        let chunk = min(count, max(64, min(16384, Self.chunkFloats / widest)))
         let front = UnsafeMutablePointer<Float>.allocate(capacity: chunk * widest)
         let back = UnsafeMutablePointer<Float>.allocate(capacity: chunk * widest)
         defer {
