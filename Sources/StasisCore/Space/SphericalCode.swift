@@ -1,3 +1,5 @@
+import CFaissShim
+
 /// Spherical codes for K ≫ d (e.g. 100k identities in 256 dimensions), where no simplex fits.
 ///
 /// Construction (deterministic, integer-only, so identical on every machine):
@@ -31,24 +33,16 @@ struct SphericalCode {
         while accepted < k {
             for w in 0..<words { candidate[w] = generator.next() }
             candidate[words - 1] &= lastMask
-            var worst = -d
-            var fits = true
-            codes.withUnsafeBufferPointer { stored in
-                candidate.withUnsafeBufferPointer { c in
-                    for other in 0..<accepted {
-                        var differing = 0
-                        for w in 0..<words { differing += (stored[other * words + w] ^ c[w]).nonzeroBitCount }
-                        let dot = d - 2 * differing
-                        if dot > bound { fits = false; return }
-                        worst = max(worst, dot)
-                    }
-                }
+            var worst: Int32 = 0
+            let fits = codes.withUnsafeBufferPointer { stored in
+                fshim_sign_code_fits(
+                    stored.baseAddress, Int64(accepted), Int32(words), Int32(d), candidate, Int32(bound), &worst) != 0
             }
             if fits {
                 for w in 0..<words { codes[accepted * words + w] = candidate[w] }
                 accepted += 1
                 refusedInARow = 0
-                if accepted > 1 { maxDot = max(maxDot, worst) }
+                if accepted > 1 { maxDot = max(maxDot, Int(worst)) }
             } else {
                 refusedInARow += 1
                 if refusedInARow == 256 {
