@@ -1,8 +1,10 @@
 """Finds and loads libstasis.so, declares every C prototype, and turns statuses into exceptions.
 
-Search order: $STASIS_LIBRARY, this package's folder, the repository's build output.
+Search order: $STASIS_LIBRARY, this package's folder, the repository's build output (when
+running from a checkout), then the system's library path (ldconfig).
 """
 import ctypes
+import ctypes.util
 import os
 import weakref
 from ctypes import POINTER, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
@@ -23,14 +25,18 @@ def _candidates():
     if override:
         yield override
     yield os.path.join(_here, "libstasis.so")
-    yield os.path.join(_repo, "build", "lib", "libstasis.so")
-    yield os.path.join(_repo, ".build", "release", "libstasis.so")
+    if os.path.isfile(os.path.join(_repo, "Package.swift")):  # running from a source checkout
+        yield os.path.join(_repo, "build", "lib", "libstasis.so")
+        yield os.path.join(_repo, ".build", "release", "libstasis.so")
+    installed = ctypes.util.find_library("stasis")  # e.g. after `make install PREFIX=/usr/local`
+    if installed:
+        yield installed
 
 
 def _load():
     tried = []
     for path in _candidates():
-        if not os.path.isfile(path):
+        if os.path.sep in path and not os.path.isfile(path):
             tried.append(f"{path} (missing)")
             continue
         try:
