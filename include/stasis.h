@@ -9,7 +9,10 @@
  *  - Errors. Fallible functions return a stasis_status; STASIS_OK (0) is success. On failure,
  *    stasis_last_error() returns a message naming the offending value, and no state has changed:
  *    an index is never left half-mutated, an output handle is set to NULL, output buffers may hold
- *    partial data. Invalid input never aborts the calling process.
+ *    partial data. Invalid input never aborts the calling process: NULL pointers, negative counts,
+ *    sizes beyond the documented limits and handles of the wrong kind (an index passed where an
+ *    encoder is expected) return STASIS_ERROR_INVALID_ARGUMENT. A freed or never-allocated handle
+ *    cannot be detected and is undefined behaviour, as in any C library.
  *  - Ownership. Handles returned through `out` parameters belong to the caller and are released
  *    with their stasis_*_free function (which accepts NULL). Input buffers are only read during the
  *    call (copied where they must be kept). Output buffers are allocated by the caller.
@@ -104,11 +107,12 @@ STASIS_API const char* stasis_status_string(stasis_status status);
 STASIS_API const char* stasis_last_error(void);
 
 /**
- * Sets the number of threads used by parallel operations (search batches, training, adding),
- * shared between Faiss's OpenMP pool and OpenBLAS so the two never oversubscribe the cores.
- * 0 restores the default: every processor. Affects calls that start after it returns.
+ * Sets the number of threads used by parallel operations (search batches, training, adding,
+ * encoding), shared between Faiss's OpenMP pool and OpenBLAS so the two never oversubscribe the
+ * cores. 0 restores the default: every processor. Affects calls that start after it returns.
  * Errors: STASIS_ERROR_INVALID_ARGUMENT for a negative or implausibly large count.
- * Thread-safe.
+ * Thread safety: may be called from any thread, but OpenBLAS resizes its pool process-wide, so
+ * call it at start-up or between batches rather than while other threads are encoding.
  */
 STASIS_API stasis_status stasis_set_num_threads(int threads);
 

@@ -15,9 +15,15 @@ final class Handle<Object: AnyObject> {
 
     func retainedPointer() -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
 
+    /// The handle behind `pointer`, checked to be of this kind: passing an index where an
+    /// encoder is expected (easy from a dynamic language) is an error, not a crash.
     static func from(_ pointer: OpaquePointer?, _ name: String) throws -> Handle<Object> {
         let pointer = try Arguments.required(pointer, name)
-        return Unmanaged<Handle<Object>>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+        let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+        guard let handle = object as? Handle<Object> else {
+            throw StasisError(.invalidArgument, "\(name) is not a stasis_\(name) handle")
+        }
+        return handle
     }
 
     static func object(_ pointer: OpaquePointer?, _ name: String) throws -> Object { try from(pointer, name).object }

@@ -60,3 +60,21 @@ import Testing
         #expect(try StasisFile.kind(of: path) == .space)
     }
 }
+
+@Suite struct SphericalCodeBoundTests {
+    @Test func boundStaysMeaningfulForWideCodes() {
+        // 2^-d underflows a Double beyond d ≈ 1074; the bound must still reflect the binomial tail
+        // (about 4.4 standard deviations, sqrt(d), for K = 100k) instead of collapsing to d.
+        for d in [256, 1024, 1536, 2048, 4096] {
+            let bound = SphericalCode.initialBound(classes: 100_000, dimension: d)
+            let sigmas = Double(bound) / Double(d).squareRoot()
+            #expect(sigmas > 4 && sigmas < 5, "d = \(d): bound \(bound)")
+            #expect((d - bound) % 2 == 0)
+        }
+    }
+
+    @Test func wideCodeHasItsSeparation() throws {
+        let space = try Space(kind: .sphericalCode, classes: 300, dimension: 2048, seed: 1)
+        #expect(space.maxCosine < 0.1)
+    }
+}

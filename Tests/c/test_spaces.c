@@ -221,6 +221,10 @@ static void test_encoders_and_bound_index(void) {
     CHECK(stasis_index_space(index, &index_space) == STASIS_OK && index_space == NULL);
     stasis_index_free(index);
 
+    /* A handle of another kind is refused, not misread (easy to do from dynamic languages). */
+    CHECK_ERR(stasis_encoder_version((const stasis_encoder*)space, &version), STASIS_ERROR_INVALID_ARGUMENT, "not a stasis_encoder handle");
+    CHECK_ERR(stasis_index_count((const stasis_index*)encoder, &count), STASIS_ERROR_INVALID_ARGUMENT, "not a stasis_index handle");
+
     stasis_encoder_free(encoder);
     stasis_encoder_free(foreign);
     stasis_encoder_free(NULL);

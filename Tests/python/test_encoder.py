@@ -177,3 +177,44 @@ def test_encoder_refusals(tmp_path, space):
     (tmp_path / "cut.safetensors").write_bytes(data[:-10])
     with pytest.raises(stasis.CorruptFileError):
         stasis.Encoder.open(tmp_path / "cut.safetensors")
+
+
+def test_crafted_files_are_refused_not_crashed(tmp_path, space):
+    import json
+    import struct
+
+    tensors, layers, metadata = make_head(space)
+    good = tmp_path / "h.safetensors"
+    save_file(tensors, str(good), metadata=metadata)
+    data = good.read_bytes()
+    length = struct.unpack_from("<Q", data, 0)[0]
+    header = json.loads(data[8 : 8 + length])
+
+    def rewrite(change):
+        h = json.loads(json.dumps(header))
+        change(h)
+        body = json.dumps(h).encode()
+        path = tmp_path / "crafted.safetensors"
+        path.write_bytes(struct.pack("<Q", len(body)) + body + data[8 + length :])
+        return path
+
+    big = 2**63 - 1
+    for change, error in [
+        (lambda h: h["layers.4.num_batches_tracked"].update(data_offsets=[-(2**63), big]), stasis.CorruptFileError),
+        (lambda h: h["layers.0.bias"].update(data_offsets=[0, 160]), stasis.CorruptFileError),  # overlaps weight
+        (lambda h: h["layers.0.weight"].update(shape=[2**31, 2**31]), stasis.CorruptFileError),
+        (lambda h: h["__metadata__"].update({"stasis.input_dim": str(2**40)}), stasis.InvalidArgumentError),
+    ]:
+        with pytest.raises(error):
+            stasis.Encoder.open(rewrite(change))
+    # Layers whose widths come from empty tensors cannot declare absurd sizes either.
+    empty = {"layers.0.weight": np.zeros((2**30, 0), np.float32)}
+    meta = dict(metadata, **{"stasis.input_dim": "0", "stasis.layers": '[{"type": "linear"}]'})
+    save_file(empty, str(tmp_path / "empty.safetensors"), metadata=meta)
+    with pytest.raises(stasis.InvalidArgumentError):
+        stasis.Encoder.open(tmp_path / "empty.safetensors")
+    # An index file is not an encoder.
+    index = stasis.Index(4, "Flat")
+    index.save(tmp_path / "i.stasis")
+    with pytest.raises(stasis.InvalidArgumentError, match="index file, not a safetensors"):
+        stasis.Encoder.open(tmp_path / "i.stasis")

@@ -1,3 +1,4 @@
+import ctypes
 import threading
 
 import numpy as np
@@ -231,3 +232,66 @@ def test_ef_search_is_honoured_per_call():
     np.testing.assert_array_equal(index.search(q, 10).ids, default_before)
     index.set_search_defaults(ef_search=400)
     assert recall(index.search(q, 10).ids) == wide
+
+
+def _fnv1a(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def _rewrite_header(data, change):
+    """An index file whose JSON header was edited and re-checksummed: only the cross-checks
+    against the binary sections can catch the lie."""
+    import json
+    import struct
+
+    length = struct.unpack_from("<Q", data, 12)[0]
+    header = json.loads(data[28 : 28 + length])
+    change(header)
+    body = json.dumps(header, separators=(",", ":")).encode()
+    return data[:12] + struct.pack("<QQ", len(body), _fnv1a(body)) + body + data[28 + length :]
+
+
+def test_header_lies_are_caught(tmp_path):
+    index, _ = make("Flat", n=50)
+    good = tmp_path / "good.stasis"
+    index.save(good)
+    data = good.read_bytes()
+    bad = tmp_path / "bad.stasis"
+    cases = [
+        (lambda h: h.update(dimension=40), "payload holds 50 vectors of dimension 48"),
+        (lambda h: h.update(dimension=10**9), "impossible sizes"),
+        (lambda h: h["searchDefaults"].update(efSearch=2**32), "search defaults"),
+        (lambda h: h.update(count=49), "live vectors"),
+        (lambda h: h.update(checksum="0" * 16), "checksum"),
+    ]
+    for change, match in cases:
+        bad.write_bytes(_rewrite_header(data, change))
+        with pytest.raises(stasis.CorruptFileError, match=match):
+            stasis.Index.open(bad)
+    # Editing the header without re-checksumming it is caught by the header checksum.
+    bad.write_bytes(data.replace(b'"dimension":48', b'"dimension":40'))
+    with pytest.raises(stasis.CorruptFileError, match="header fails the checksum"):
+        stasis.Index.open(bad)
+    assert stasis.Index.open(good).ntotal == 50
+
+
+def test_python_refuses_values_ctypes_would_wrap():
+    with stasis.Index(DIM, "Flat") as index:
+        for bad in (-1, 2**32):
+            with pytest.raises(stasis.InvalidArgumentError, match="version"):
+                index.add(vectors(1), [1], version=bad)
+        with pytest.raises(stasis.InvalidArgumentError, match="ef_search"):
+            index.search(vectors(1), 1, ef_search=2**31)
+        with pytest.raises(stasis.InvalidArgumentError, match="stasis.Encoder"):
+            index.add_features(index, vectors(1), [1])
+        with pytest.raises(stasis.InvalidArgumentError, match="stasis.Space"):
+            stasis.Index.for_space(index)
+        # The C layer checks handle kinds too.
+        space = stasis.Space("simplex", 3)  # kept alive: its handle is used below
+        status = stasis._loader.lib.stasis_index_space(space._h, ctypes.byref(ctypes.c_char_p()))
+        assert status == 1 and b"not a stasis_index handle" in stasis._loader.lib.stasis_last_error()
+    with pytest.raises(stasis.InvalidArgumentError, match="threads"):
+        stasis.set_num_threads(2**40)

@@ -141,3 +141,12 @@ def test_damaged_space_files(tmp_path):
     save_file({"x": np.zeros(3, np.float32)}, str(bad))
     with pytest.raises(stasis.InvalidArgumentError, match="without Stasis metadata"):
         stasis.Space.open(bad)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("cube", 2**31 - 1), ("orthoplex", 2**17), ("spherical-code", 2**22, 65536), ("simplex", 2**62)],
+)
+def test_sizes_that_would_exhaust_memory_are_refused(args):
+    with pytest.raises(stasis.InvalidArgumentError, match="exceeds|at most|too large|must be in"):
+        stasis.Space(*args)

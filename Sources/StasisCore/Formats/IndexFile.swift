@@ -5,19 +5,21 @@ import FoundationEssentials
 ///     "STASISIX"                      8 bytes, magic
 ///     format                          UInt32 little-endian
 ///     header length H                 UInt64 little-endian
+///     header checksum                 UInt64 little-endian, FNV-1a 64 of the H header bytes
 ///     header                          H bytes of JSON (`IndexFileInfo`)
 ///     slot ids                        slots x Int64
 ///     slot versions                   slots x UInt32
 ///     slot alive flags                slots x UInt8
 ///     Faiss payload                   payloadBytes (faiss::write_index)
 ///
-/// The JSON header makes the file inspectable by any tool; the checksum in it guards the binary
-/// sections, because Faiss's reader trusts its input.
+/// The JSON header makes the file inspectable by any tool. Every byte is covered by a checksum
+/// (the header's in the prefix, the binary sections' in the header) and the header's sizes are
+/// checked against the Faiss payload, because Faiss's reader trusts its input.
 public enum IndexFile {
     static let magic = Array("STASISIX".utf8)
     /// Format this library writes and the newest it reads.
     static let formatVersion = 1
-    static let prefixLength = 20
+    static let prefixLength = 28
     static let maxHeaderLength = 1 << 24
 
     struct Contents {
@@ -47,9 +49,12 @@ public enum IndexFile {
             payloadBytes: contents.payload.count, checksum: checksum.hex)
         let header = try encodeHeader(info)
 
+        var headerChecksum = Checksum()
+        headerChecksum.update(array: header)
         var prefix = magic
         withUnsafeBytes(of: UInt32(formatVersion).littleEndian) { prefix.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.append(contentsOf: $0) }
+        withUnsafeBytes(of: headerChecksum.value.littleEndian) { prefix.append(contentsOf: $0) }
 
         let writer = try AtomicFileWriter(path: path)
         try writer.write(array: prefix)
@@ -66,18 +71,16 @@ public enum IndexFile {
         let prefix = try readFile(path, limit: prefixLength)
         let headerLength = try checkPrefix(prefix, path: path)
         let head = try readFile(path, limit: prefixLength + headerLength)
-        return try decodeHeader(head, headerLength: headerLength, path: path)
+        let info = try decodeHeader(head, headerLength: headerLength, path: path)
+        try checkSizes(info, path: path)
+        return info
     }
 
     static func read(_ path: String) throws -> Contents {
         let bytes = try readFile(path)
         let headerLength = try checkPrefix(bytes, path: path)
         let info = try decodeHeader(bytes, headerLength: headerLength, path: path)
-        // Bounds before arithmetic: a corrupt header must not overflow the size computation.
-        guard (0..<(1 << 40)).contains(info.slots), (0..<(1 << 50)).contains(info.payloadBytes),
-              info.dimension > 0 else {
-            throw StasisError(.corruptFile, "'\(path)': header has impossible sizes")
-        }
+        try checkSizes(info, path: path)
         let slotBytes = info.slots * (8 + 4 + 1)
         let expected = prefixLength + headerLength + slotBytes + info.payloadBytes
         guard bytes.count == expected else {
@@ -98,9 +101,38 @@ public enum IndexFile {
         guard slots.liveCount == info.count else {
             throw StasisError(.corruptFile, "'\(path)': header counts \(info.count) live vectors, slots hold \(slots.liveCount)")
         }
+        let payload = Array(bytes[offset...])
+        try checkPayloadHeader(payload, info: info, path: path)
         return Contents(
             dimension: info.dimension, factory: info.factory, space: info.space, defaults: info.searchDefaults,
-            isTrained: info.trained, slots: slots, payload: Array(bytes[offset...]))
+            isTrained: info.trained, slots: slots, payload: payload)
+    }
+
+    /// Bounds on every header number, checked before any arithmetic or allocation uses them.
+    private static func checkSizes(_ info: IndexFileInfo, path: String) throws {
+        guard (1...(1 << 16)).contains(info.dimension), (0..<(1 << 40)).contains(info.slots),
+              (0...info.slots).contains(info.count), (0..<(1 << 50)).contains(info.payloadBytes) else {
+            throw StasisError(.corruptFile, "'\(path)': header has impossible sizes")
+        }
+        do {
+            _ = try info.searchDefaults.validated()
+        } catch let error as StasisError {
+            throw StasisError(.corruptFile, "'\(path)': header search defaults are invalid: \(error.message)")
+        }
+    }
+
+    /// faiss::write_index starts every index with a 4-byte type code, the dimension (Int32) and
+    /// the vector count (Int64); they must agree with the header before Faiss reads the rest.
+    private static func checkPayloadHeader(_ payload: [UInt8], info: IndexFileInfo, path: String) throws {
+        guard payload.count >= 16 else {
+            throw StasisError(.corruptFile, "'\(path)': Faiss payload is too short (\(payload.count) bytes)")
+        }
+        let dimension = Int(Int32(bitPattern: littleEndian(payload, at: 4, as: UInt32.self)))
+        let count = Int64(bitPattern: littleEndian(payload, at: 8, as: UInt64.self))
+        guard dimension == info.dimension, count == Int64(info.slots) else {
+            throw StasisError(.corruptFile,
+                "'\(path)': Faiss payload holds \(count) vectors of dimension \(dimension); header says \(info.slots) of \(info.dimension)")
+        }
     }
 
     /// Validates magic and format; returns the header length.
@@ -128,6 +160,11 @@ public enum IndexFile {
     private static func decodeHeader(_ bytes: [UInt8], headerLength: Int, path: String) throws -> IndexFileInfo {
         guard bytes.count >= prefixLength + headerLength else {
             throw StasisError(.corruptFile, "'\(path)' is truncated inside its header")
+        }
+        var checksum = Checksum()
+        bytes.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[prefixLength..<(prefixLength + headerLength)])) }
+        guard checksum.value == littleEndian(bytes, at: 20, as: UInt64.self) else {
+            throw StasisError(.corruptFile, "'\(path)' is corrupt: its header fails the checksum")
         }
         let json = Data(bytes[prefixLength..<(prefixLength + headerLength)])
         do {

@@ -102,12 +102,17 @@ public enum Npy {
         return result.trimmingCharacters(in: " ")
     }
 
+    /// Rows and columns; their product is checked so later size arithmetic cannot overflow.
     private static func matrixShape(_ shape: [Int], path: String) throws -> (Int, Int) {
+        let (rows, columns): (Int, Int)
         switch shape.count {
-        case 1: return (shape[0], 1)
-        case 2: return (shape[0], shape[1])
+        case 1: (rows, columns) = (shape[0], 1)
+        case 2: (rows, columns) = (shape[0], shape[1])
         default: throw StasisError(.invalidArgument, "'\(path)' has \(shape.count) dimensions; expected 1 or 2")
         }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow, count < 1 << 40 else { throw StasisError(.corruptFile, "'\(path)' has an impossible shape \(shape)") }
+        return (rows, columns)
     }
 
     private static func decode<T>(

@@ -91,6 +91,7 @@ enum Safetensors {
     }
 
     static func read(_ path: String) throws -> Contents {
+        _ = try headerLength(try readFile(path, limit: 8), path: path)  // refuse other kinds before reading it all
         let bytes = try readFile(path)
         let length = try headerLength(bytes, path: path)
         guard bytes.count >= 8 + length else {
@@ -100,27 +101,39 @@ enum Safetensors {
         let dataStart = 8 + length
         let dataLength = bytes.count - dataStart
         var tensors: [String: Tensor] = [:]
-        var covered = 0
+        var extents: [(begin: Int, end: Int)] = []
         for (name, entry) in header.entries {
-            // PyTorch BatchNorm state dicts carry an integer step counter; it has no use at inference.
-            if name.hasSuffix(".num_batches_tracked"), entry.dtype == "I64", entry.data_offsets.count == 2 {
-                covered += max(0, entry.data_offsets[1] - entry.data_offsets[0])
-                continue
-            }
             let (begin, end) = try validate(entry, name: name, dataLength: dataLength, path: path)
-            covered += end - begin
+            extents.append((begin, end))
+            // PyTorch BatchNorm state dicts carry an integer step counter; it has no use at inference.
+            if entry.dtype == "I64" && name.hasSuffix(".num_batches_tracked") { continue }
+            guard entry.dtype != "I64" else {
+                throw StasisError(.unsupported, "'\(path)': tensor '\(name)' has dtype I64; Stasis reads F32, F16, BF16, F64")
+            }
             tensors[name] = Tensor(
                 shape: entry.shape,
                 values: try convert(bytes[(dataStart + begin)..<(dataStart + end)], dtype: entry.dtype, name: name, path: path))
         }
-        guard covered == dataLength else {
+        // The tensors must tile the data section exactly: no gap, no overlap, nothing after.
+        var position = 0
+        for extent in extents.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
+            guard extent.begin == position else {
+                throw StasisError(.corruptFile,
+                    "'\(path)': tensor data \(extent.begin < position ? "overlaps" : "leaves a gap") at byte \(min(position, extent.begin))")
+            }
+            position = extent.end
+        }
+        guard position == dataLength else {
             throw StasisError(.corruptFile,
-                "'\(path)': tensors cover \(covered) of \(dataLength) data bytes (truncated, overlapping or padded)")
+                "'\(path)': tensors cover \(position) of \(dataLength) data bytes (truncated or padded)")
         }
         return Contents(metadata: header.metadata, tensors: tensors)
     }
 
     private static func headerLength(_ bytes: [UInt8], path: String) throws -> Int {
+        if bytes.count >= 8, Array(bytes[0..<8]) == IndexFile.magic {
+            throw StasisError(.invalidArgument, "'\(path)' is a Stasis index file, not a safetensors space or encoder")
+        }
         guard bytes.count >= 8 else {
             throw StasisError(.corruptFile, "'\(path)' is truncated: \(bytes.count) bytes, not a safetensors file")
         }
@@ -170,7 +183,7 @@ enum Safetensors {
         switch dtype {
         case "F32": 4
         case "F16", "BF16": 2
-        case "F64": 8
+        case "F64", "I64": 8
         default: nil
         }
     }

@@ -31,7 +31,8 @@ public enum SpaceFile {
         let classes: Int = try StasisMetadata.integer(metadata, "space.classes", path: path)
         let dimension: Int = try StasisMetadata.integer(metadata, "space.dimension", path: path)
         let seed: UInt64 = try StasisMetadata.integer(metadata, "space.seed", path: path)
-        guard let vertices = contents.tensors["vertices"], vertices.shape == [classes, dimension], classes >= 2 else {
+        guard (2...Space.maxClasses).contains(classes), (1...(1 << 16)).contains(dimension),
+              let vertices = contents.tensors["vertices"], vertices.shape == [classes, dimension] else {
             throw StasisError(.corruptFile, "'\(path)': tensor 'vertices' is missing or not \(classes) x \(dimension)")
         }
         guard let maxCosine = Double(try StasisMetadata.required(metadata, "space.max_cosine", path: path)) else {

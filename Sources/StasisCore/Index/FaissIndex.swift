@@ -64,6 +64,9 @@ final class FaissIndex: @unchecked Sendable {
     func search(
         _ queries: UnitRows, k: Int, options: SearchOptions, filter: fshim_filter?
     ) throws -> (scores: [Float], labels: [Int64]) {
+        // SearchOptions.validated() bounds efSearch and nprobe far below Int32.max; clamp anyway so
+        // no value can trap the conversion.
+        let efSearch = Int32(clamping: options.efSearch), nprobe = Int32(clamping: options.nprobe)
         var scores = [Float](repeating: 0, count: queries.count * k)
         var labels = [Int64](repeating: -1, count: queries.count * k)
         try Self.check(codeContext: "search") { err in
@@ -73,7 +76,7 @@ final class FaissIndex: @unchecked Sendable {
                         withOptionalPointer(filter) { f in
                             fshim_search(
                                 handle, Int64(queries.count), q.baseAddress, Int64(k),
-                                Int32(options.efSearch), Int32(options.nprobe), f,
+                                efSearch, nprobe, f,
                                 s.baseAddress, l.baseAddress, Int32(ThreadSettings.count), err)
                         }
                     }

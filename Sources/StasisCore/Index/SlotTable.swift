@@ -23,6 +23,9 @@ struct SlotTable {
         self.versions = versions
         self.alive = alive
         for slot in 0..<ids.count where alive[slot] != 0 {
+            guard alive[slot] == 1, ids[slot] >= 0 else {
+                throw StasisError(.corruptFile, "index file has an invalid slot \(slot) (id \(ids[slot]), flag \(alive[slot]))")
+            }
             guard slotOfID.updateValue(slot, forKey: ids[slot]) == nil else {
                 throw StasisError(.corruptFile, "index file lists id \(ids[slot]) as live twice")
             }

@@ -144,6 +144,10 @@ public final class VersionedIndex: @unchecked Sendable {
     ) throws -> SearchResult {
         guard k > 0 else { throw StasisError.invalid("k must be > 0, got \(k)") }
         guard k <= 1 << 20 else { throw StasisError.invalid("k must be <= \(1 << 20), got \(k)") }
+        let (results, overflow) = count.multipliedReportingOverflow(by: k)
+        guard !overflow, results <= 1 << 30 else {
+            throw StasisError.invalid("\(count) queries x k = \(k) results is too many for one call; split the batch")
+        }
         try checkDimension(dimension)
         let options = try options.validated()
         let rows = try UnitRows(queries, count: count, dimension: dimension, role: "query")

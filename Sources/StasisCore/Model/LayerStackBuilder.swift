@@ -1,8 +1,14 @@
 /// Turns a layer spec plus `layers.<i>.<param>` tensors into inference layers, checking every
 /// shape against the running width and refusing tensors the spec does not use.
 enum LayerStackBuilder {
+    /// Widest layer accepted (input, hidden or output).
+    static let maxWidth = 1 << 20
+
     static func build(specs: [LayerSpec], tensors: [String: Safetensors.Tensor], inputWidth: Int) throws -> ([Layer], Int) {
         guard !specs.isEmpty else { throw StasisError.invalid("encoder has no layers") }
+        guard (1...maxWidth).contains(inputWidth) else {
+            throw StasisError.invalid("input dimension \(inputWidth) must be in 1...\(maxWidth)")
+        }
         for (name, tensor) in tensors where !tensor.values.allSatisfy({ $0.isFinite }) {
             throw StasisError.invalid("tensor '\(name)' contains NaN or Inf")
         }
@@ -28,6 +34,9 @@ enum LayerStackBuilder {
                     throw StasisError.invalid("layer \(i) (linear) needs a 2-D tensor 'layers.\(i).weight' (out x in)")
                 }
                 let outputs = spec.out ?? weightShape[0]
+                guard (1...maxWidth).contains(outputs) else {
+                    throw StasisError.invalid("layer \(i) (linear) has \(outputs) outputs; widths must be in 1...\(maxWidth)")
+                }
                 if let declared = spec.in, declared != width {
                     throw StasisError.invalid("layer \(i) (linear) declares in = \(declared) but receives width \(width)")
                 }
@@ -42,6 +51,9 @@ enum LayerStackBuilder {
                     throw StasisError.invalid("layer \(i) (gelu): approximate must be 'none' or 'tanh'")
                 }
                 layers.append(.gelu(tanhApproximation: spec.approximate == "tanh"))
+            case "layernorm" where !(spec.eps ?? 1e-5).isFinite || (spec.eps ?? 1e-5) <= 0,
+                 "batchnorm" where !(spec.eps ?? 1e-5).isFinite || (spec.eps ?? 1e-5) < 0:
+                throw StasisError.invalid("layer \(i) (\(spec.type)) has an invalid eps \(spec.eps ?? 0)")
             case "layernorm":
                 let gamma = try tensor("weight", shape: [width], required: false)
                 let beta = try tensor("bias", shape: [width], required: false)
@@ -59,6 +71,9 @@ enum LayerStackBuilder {
                     let s = Double(gamma?[j] ?? 1) / (Double(variance[j]) + eps).squareRoot()
                     scale[j] = Float(s)
                     shift[j] = Float(Double(beta?[j] ?? 0) - Double(mean[j]) * s)
+                }
+                guard scale.allSatisfy(\.isFinite), shift.allSatisfy(\.isFinite) else {
+                    throw StasisError.invalid("layer \(i) (batchnorm) folds to non-finite values (zero variance with eps 0?)")
                 }
                 used.insert("layers.\(i).num_batches_tracked")
                 layers.append(.affine(scale: scale, shift: shift))

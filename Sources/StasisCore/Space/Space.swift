@@ -22,10 +22,18 @@ public final class Space: @unchecked Sendable {
     private let lock = ReadWriteLock()
     private var registry: ClassRegistry
 
+    /// Largest number of classes a space can pre-allocate.
+    public static let maxClasses = 1 << 24
+    /// Largest vertex matrix (K × d floats, 1 GiB).
+    public static let maxVertexFloats = 1 << 28
+
     /// Builds a space. `dimension` may be 0 for polytopes (implied by K); when given it must
     /// match the kind's dimension. Spherical codes need an explicit dimension.
     public convenience init(kind: SpaceKind, classes: Int, dimension: Int = 0, seed: UInt64 = 0) throws {
         guard classes >= 2 else { throw StasisError.invalid("a space needs at least 2 classes, got \(classes)") }
+        guard classes <= Self.maxClasses else {
+            throw StasisError.invalid("a space holds at most \(Self.maxClasses) classes, got \(classes)")
+        }
         guard dimension >= 0 else { throw StasisError.invalid("dimension must be >= 0 (0 = implied), got \(dimension)") }
         guard kind != .simplex || classes <= Polytopes.maxSimplexClasses else {
             throw StasisError.invalid(
@@ -42,6 +50,11 @@ public final class Space: @unchecked Sendable {
             d = dimension
         }
         guard d <= 1 << 16 else { throw StasisError.invalid("dimension \(d) is too large (max 65536)") }
+        // Checked before allocating: the vertex matrix must stay a reasonable size (1 GiB).
+        guard classes * d <= Self.maxVertexFloats else {
+            throw StasisError.invalid(
+                "\(classes) classes x \(d) dimensions = \(classes * d) floats exceeds the limit of \(Self.maxVertexFloats)")
+        }
         let vertices: [Float]
         let maxCosine: Double
         switch kind {

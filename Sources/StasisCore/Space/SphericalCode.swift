@@ -67,25 +67,30 @@ struct SphericalCode {
     }
 
     /// Smallest dot bound (same parity as d) at which a random pair exceeds it with probability
-    /// at most 1/(2K): exact binomial tail, computed with IEEE-exact arithmetic only.
+    /// at most 1/(2K): the exact binomial tail, computed with IEEE-exact arithmetic only.
+    ///
+    /// Terms are C(d, h) / 2^d; 2^−d underflows a Double beyond d ≈ 1074, so the terms are kept
+    /// as C(d, h) scaled by 2^−scale and compared with target · 2^(d − scale), rescaling by powers
+    /// of two (exact) whenever the running term grows large.
     static func initialBound(classes k: Int, dimension d: Int) -> Int {
         // P(dot > t) = P(differing < (d − t)/2) = Σ_{h < (d−t)/2} C(d, h) / 2^d.
-        var probabilities = [Double](repeating: 0, count: d + 1)
-        var term = 1.0
-        for _ in 0..<d { term /= 2 }
-        for h in 0...d {
-            probabilities[h] = term
-            term = term * Double(d - h) / Double(h + 1)
-        }
         let target = 1 / (2 * Double(max(k, 1)))
-        var tail = 0.0
-        var bound = d
-        // Walk from the most similar (h = 0) outward while the tail stays under target.
+        var term = 1.0, tail = 0.0
+        var scale = 0  // term and tail are C(d, h) · 2^−scale and their running sum
         for h in 0...d {
-            tail += probabilities[h]
-            if tail > target { bound = d - 2 * h; break }
+            tail += term
+            // tail · 2^(scale − d) > target  ⇔  tail > target · 2^(d − scale)
+            if tail > Double(sign: .plus, exponent: d - scale, significand: target) {
+                return max(d - 2 * h, -d + 2)
+            }
+            term = term * Double(d - h) / Double(h + 1)
+            if term > 0x1p500 {
+                term = Double(sign: .plus, exponent: -500, significand: term)
+                tail = Double(sign: .plus, exponent: -500, significand: tail)
+                scale += 500
+            }
         }
-        return max(bound, -d + 2)
+        return d  // unreachable: the whole distribution sums to 1 > target
     }
 }
 

@@ -65,6 +65,9 @@ class SearchOptions(ctypes.Structure):
 
     @classmethod
     def make(cls, ef_search=0, nprobe=0, version=None):
+        ef_search = checked_int(ef_search, "ef_search", 0, 2**31 - 1)
+        nprobe = checked_int(nprobe, "nprobe", 0, 2**31 - 1)
+        version = None if version is None else checked_version(version)
         return cls(
             ctypes.sizeof(cls),
             int(ef_search),
@@ -72,6 +75,20 @@ class SearchOptions(ctypes.Structure):
             0 if version is None else 1,
             0 if version is None else int(version),
         )
+
+
+def checked_int(value, name, low, high):
+    """ctypes silently wraps out-of-range integers; refuse them instead."""
+    from ._errors import InvalidArgumentError
+
+    number = int(value)
+    if not low <= number <= high:
+        raise InvalidArgumentError(f"{name} must be in {low}...{high}, got {number}")
+    return number
+
+
+def checked_version(version):
+    return checked_int(version, "version", 0, 2**32 - 1)
 
 
 def _array(dtype, ndim):
@@ -187,7 +204,8 @@ def read_json_string(function, path):
 
 
 class Handle:
-    """Owns one C handle: released by close(), the context manager, or garbage collection."""
+    """Owns one C handle: released by close(), the context manager, or garbage collection.
+    Objects passed to other handles' methods keep a reference, so a handle in use is never freed."""
 
     _kind = "handle"
 
@@ -210,6 +228,15 @@ class Handle:
         if not self._finalizer.alive:
             raise ValueError(f"{self._kind} is closed")
         return self._handle
+
+    @classmethod
+    def _of(cls, value, name):
+        """The C handle of `value`, which must be an open object of this class."""
+        from ._errors import InvalidArgumentError
+
+        if not isinstance(value, cls):
+            raise InvalidArgumentError(f"{name} must be a stasis.{cls.__name__}, got {type(value).__name__}")
+        return value._h
 
     def _get(self, function, ctype, *args):
         out = ctype()

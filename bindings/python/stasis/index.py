@@ -4,7 +4,7 @@ import ctypes
 import numpy as np
 
 from ._errors import InvalidArgumentError
-from ._loader import Handle, SearchOptions, check, encode_path, lib, read_json_string
+from ._loader import Handle, SearchOptions, check, checked_int, checked_version, encode_path, lib, read_json_string
 
 
 class SearchResult:
@@ -43,6 +43,12 @@ def _ids(ids, n):
     return array
 
 
+def _encoder(value):
+    from .encoder import Encoder
+
+    return Encoder._of(value, "encoder")
+
+
 class Index(Handle):
     """A Faiss index of unit vectors with int64 ids, each stamped with a model version.
 
@@ -74,7 +80,9 @@ class Index(Handle):
     def for_space(cls, space, factory="Flat"):
         """An empty index for vectors of ``space``; encoders of other spaces are refused."""
         handle = ctypes.c_void_p()
-        check(lib.stasis_index_create_for_space(space._h, factory.encode(), ctypes.byref(handle)))
+        from .space import Space
+
+        check(lib.stasis_index_create_for_space(Space._of(space, "space"), factory.encode(), ctypes.byref(handle)))
         return cls(None, _handle=handle.value)
 
     # Introspection ---------------------------------------------------------------------------
@@ -113,16 +121,17 @@ class Index(Handle):
         """Vectors in the index, or only those stamped with ``version``."""
         if version is None:
             return self.ntotal
-        return self._get(lib.stasis_index_count_version, ctypes.c_int64, int(version))
+        return self._get(lib.stasis_index_count_version, ctypes.c_int64, checked_version(version))
 
     def versions(self):
         """``{version: count}`` for every model version present, in increasing order."""
-        total = ctypes.c_int64()
-        empty_v, empty_c = np.zeros(0, np.uint32), np.zeros(0, np.int64)
-        check(lib.stasis_index_versions(self._h, 0, empty_v, empty_c, ctypes.byref(total)))
-        versions, counts = np.zeros(total.value, np.uint32), np.zeros(total.value, np.int64)
-        check(lib.stasis_index_versions(self._h, total.value, versions, counts, ctypes.byref(total)))
-        return {int(v): int(c) for v, c in zip(versions[: total.value], counts[: total.value])}
+        total, capacity = ctypes.c_int64(), 8
+        while True:  # another thread may add a version between sizing and reading: retry
+            versions, counts = np.zeros(capacity, np.uint32), np.zeros(capacity, np.int64)
+            check(lib.stasis_index_versions(self._h, capacity, versions, counts, ctypes.byref(total)))
+            if total.value <= capacity:
+                return {int(v): int(c) for v, c in zip(versions[: total.value], counts[: total.value])}
+            capacity = total.value
 
     def lookup(self, ids):
         """For each id: ``(found, version)`` arrays; version is 0 where not found."""
@@ -146,7 +155,7 @@ class Index(Handle):
         replaced (upsert). Nothing is added if any row or id is invalid."""
         rows = _rows(x, "x")
         keys = _ids(ids, rows.shape[0])
-        check(lib.stasis_index_add(self._h, rows.shape[0], rows.shape[1], rows, keys, int(version)))
+        check(lib.stasis_index_add(self._h, rows.shape[0], rows.shape[1], rows, keys, checked_version(version)))
 
     def remove(self, ids):
         """Removes vectors by id; raises ``NotFoundError`` (removing nothing) if any is absent."""
@@ -182,7 +191,7 @@ class Index(Handle):
         Raises IncompatibleError for an encoder of another space."""
         rows = _rows(features, "features")
         keys = _ids(ids, rows.shape[0])
-        check(lib.stasis_index_add_features(self._h, encoder._h, rows.shape[0], rows.shape[1], rows, keys))
+        check(lib.stasis_index_add_features(self._h, _encoder(encoder), rows.shape[0], rows.shape[1], rows, keys))
 
     def search_features(self, encoder, features, k, *, ef_search=0, nprobe=0, version=None):
         """Encodes query features with ``encoder`` and searches (see ``search``)."""
@@ -193,7 +202,7 @@ class Index(Handle):
         options = SearchOptions.make(ef_search, nprobe, version)
         check(
             lib.stasis_index_search_features(
-                self._h, encoder._h, n, queries.shape[1], queries, k, ctypes.byref(options), scores, ids, versions
+                self._h, _encoder(encoder), n, queries.shape[1], queries, k, ctypes.byref(options), scores, ids, versions
             )
         )
         return SearchResult(scores, ids, versions)

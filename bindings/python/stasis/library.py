@@ -1,5 +1,5 @@
 """Library-wide functions: versions and the thread setting."""
-from ._loader import ABI_VERSION, check, lib
+from ._loader import ABI_VERSION, check, checked_int, lib
 
 
 def version():
@@ -19,7 +19,7 @@ def abi_version():
 
 def set_num_threads(threads):
     """Threads for parallel operations, shared by Faiss and OpenBLAS; 0 = all processors."""
-    check(lib.stasis_set_num_threads(int(threads)))
+    check(lib.stasis_set_num_threads(checked_int(threads, "threads", -(2**31), 2**31 - 1)))
 
 
 def get_num_threads():
