@@ -71,6 +71,7 @@ def main():
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="small run to check the harness")
     parser.add_argument("--json", help="also write raw results here")
+    parser.add_argument("--only", action="append", help="run only this configuration (repeatable), e.g. HNSW32")
     args = parser.parse_args()
     if args.quick:
         args.n, args.queries = 20_000, 500
@@ -94,6 +95,8 @@ def main():
          "params": [{"ef_search": ef} for ef in (16, 32, 64, 128, 256)]},
         {"name": "IVF1024,Flat", "factory": "IVF1024,Flat", "params": [{"nprobe": p} for p in (8, 32)]},
     ]
+    if args.only:
+        configs = [c for c in configs if c["name"] in args.only]
     report = []
     for config in configs:
         config.update(threads=threads, build_threads=cores)

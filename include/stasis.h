@@ -288,6 +288,27 @@ STASIS_API stasis_status stasis_index_open(const char* path, stasis_index** out)
  */
 STASIS_API stasis_status stasis_index_inspect(const char* path, char** out_json);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Distance kernels: SIMD variant chosen at run time, portable fallback                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Forces (portable != 0) or releases (portable == 0) the portable C++ distance kernels. By default
+ * searches and HNSW construction use the fastest kernels the CPU and OS support (AVX-512, then
+ * AVX2+FMA); the portable ones exist to compare results and speed, or to rule the SIMD code out
+ * when diagnosing. Results agree up to floating-point summation order (last bits of a score).
+ * The initial state comes from the environment: STASIS_PORTABLE_KERNELS set to anything other
+ * than "" or "0" starts portable. Affects operations that start after it returns; running ones
+ * keep their kernels. Never fails (returns STASIS_OK). Thread-safe.
+ */
+STASIS_API stasis_status stasis_set_portable_kernels(int portable);
+
+/**
+ * Name of the kernels operations starting now will use: "avx512", "avx2" or "portable".
+ * Static storage: never free it. Never NULL. Thread-safe.
+ */
+STASIS_API const char* stasis_kernel_name(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

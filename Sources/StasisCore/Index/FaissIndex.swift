@@ -61,9 +61,11 @@ final class FaissIndex: @unchecked Sendable {
     }
 
     /// Searches and returns Faiss's internal labels (slots), -1 for missing hits.
+    /// `faissOnly` bypasses the shim's own loops for Faiss's search: the reference in tests.
     func search(
-        _ queries: UnitRows, k: Int, options: SearchOptions, filter: fshim_filter?
+        _ queries: UnitRows, k: Int, options: SearchOptions, filter: fshim_filter?, faissOnly: Bool = false
     ) throws -> (scores: [Float], labels: [Int64]) {
+        let entry = faissOnly ? fshim_search_faiss : fshim_search
         var scores = [Float](repeating: 0, count: queries.count * k)
         var labels = [Int64](repeating: -1, count: queries.count * k)
         try Self.check(codeContext: "search") { err in
@@ -71,7 +73,7 @@ final class FaissIndex: @unchecked Sendable {
                 scores.withUnsafeMutableBufferPointer { s in
                     labels.withUnsafeMutableBufferPointer { l in
                         withOptionalPointer(filter) { f in
-                            fshim_search(
+                            entry(
                                 handle, Int64(queries.count), q.baseAddress, Int64(k),
                                 Int32(options.efSearch), Int32(options.nprobe), f,
                                 s.baseAddress, l.baseAddress, Int32(ThreadSettings.count), err)

@@ -105,6 +105,8 @@ _PROTOTYPES = {
     "stasis_index_save": (c_int32, [_index_p, c_char_p]),
     "stasis_index_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "stasis_index_inspect": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "stasis_set_portable_kernels": (c_int32, [c_int]),
+    "stasis_kernel_name": (c_char_p, []),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
