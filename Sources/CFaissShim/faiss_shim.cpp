@@ -3,6 +3,7 @@
 
 #include "internal/fast_flat.h"
 #include "internal/guarded.h"
+#include "internal/hnsw_build.h"
 #include "internal/shim_index.h"
 
 #include <faiss/IndexFlat.h>
@@ -106,7 +107,24 @@ int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* 
         return FSHIM_NOT_TRAINED;
     }
     return guarded(err, FSHIM_INVALID, [&] {
-        // HNSW construction is OpenMP work without BLAS; IVF assignment is BLAS work.
+        auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index->index.get());
+        if (hnsw && stasis_shim::hnsw_build_applies(*hnsw)) {
+            // The shim's own construction on its own threads; no BLAS involved.
+            stasis_shim::hnsw_add(*hnsw, n, x, threads);
+            return;
+        }
+        // Faiss's HNSW construction is OpenMP work without BLAS; IVF assignment is BLAS work.
+        omp_set_num_threads(index->kind == FSHIM_KIND_HNSW ? threads : 1);
+        index->index->add(n, x);
+    });
+}
+
+int fshim_add_faiss(fshim_index* index, int64_t n, const float* x, int threads, char* err) {
+    if (!index->index->is_trained) {
+        set_message(err, "index is not trained");
+        return FSHIM_NOT_TRAINED;
+    }
+    return guarded(err, FSHIM_INVALID, [&] {
         omp_set_num_threads(index->kind == FSHIM_KIND_HNSW ? threads : 1);
         index->index->add(n, x);
     });

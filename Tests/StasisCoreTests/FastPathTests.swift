@@ -13,13 +13,13 @@ import Testing
         let rows: UnitRows
     }
 
-    static func fixture(_ factory: String, count: Int = 3000, queries: Int) throws -> Fixture {
+    static func fixture(_ factory: String, count: Int = 3000, queries: Int, faissBuild: Bool = false) throws -> Fixture {
         let all = TestVectors.clustered(count: count + queries, dimension: dimension)
         let rows = try UnitRows(Array(all[..<(count * dimension)]), count: count, dimension: dimension, role: "vector")
         let q = try UnitRows(Array(all[(count * dimension)...]), count: queries, dimension: dimension, role: "query")
         let index = try FaissIndex(dimension: dimension, factory: factory)
         if !index.isTrained { try index.train(rows) }
-        try index.add(rows)
+        try index.add(rows, faissOnly: faissBuild)
         return Fixture(index: index, queries: q, rows: rows)
     }
 
@@ -130,6 +130,29 @@ import Testing
         }
     }
 
+    /// The shim's own graph construction (same algorithm, SIMD kernels, own threads) builds a
+    /// graph as good as Faiss's: recall of each, searched by Faiss, within a point of each other
+    /// or better (insertion is parallel, so graphs differ in detail from run to run).
+    @Test func ownHnswBuildIsAsGoodAsFaiss() throws {
+        let ours = try Self.fixture("HNSW16", count: 4000, queries: 200)
+        let theirs = try Self.fixture("HNSW16", count: 4000, queries: 200, faissBuild: true)
+        #expect(ours.index.count == theirs.index.count)
+        let exact = try FaissIndex(dimension: Self.dimension, factory: "Flat")
+        try exact.add(ours.rows)
+        let truth = try exact.search(ours.queries, k: 10, options: SearchOptions(), filter: nil, faissOnly: true).labels
+        func recall(_ labels: [Int64]) -> Double {
+            zip(labels.chunks(10), truth.chunks(10)).reduce(0.0) { total, pair in
+                total + Double(Set(pair.0).intersection(pair.1).count) / 10
+            } / 200
+        }
+        for ef in [16, 32] {
+            let options = SearchOptions(efSearch: ef)
+            let ourRecall = recall(try Self.search(ours, k: 10, options: options, faissOnly: true).labels)
+            let theirRecall = recall(try Self.search(theirs, k: 10, options: options, faissOnly: true).labels)
+            #expect(ourRecall >= theirRecall - 0.01, "efSearch \(ef): own build \(ourRecall), Faiss build \(theirRecall)")
+        }
+    }
+
     /// One query at a time (no batch threads, pooled scratch reused) gives the batch's answers.
     @Test(arguments: ["HNSW16", "IVF32,Flat", "Flat"])
     func singleQueriesMatchTheBatch(factory: String) throws {
@@ -184,5 +207,12 @@ import Testing
         #expect(Kernels.name == "portable")
         Kernels.setPortable(false)
         #expect(Kernels.name == best || best == "portable")
+    }
+}
+
+extension Array {
+    /// Consecutive slices of `size` elements.
+    func chunks(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

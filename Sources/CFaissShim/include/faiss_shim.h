@@ -46,8 +46,12 @@ int64_t fshim_ntotal(const fshim_index* index);
 
 /// Trains the index (k-means, PQ codebooks...) on n normalised rows.
 int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char* err);
-/// Appends n rows; they receive the internal labels ntotal ... ntotal+n-1.
+/// Appends n rows; they receive the internal labels ntotal ... ntotal+n-1. HNSW over flat storage
+/// is linked by the shim's own construction (same algorithm as Faiss, SIMD kernels, `threads`
+/// std::threads); other types go through Faiss.
 int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* err);
+/// The same through Faiss's own add only: the reference the tests compare graph quality against.
+int fshim_add_faiss(fshim_index* index, int64_t n, const float* x, int threads, char* err);
 
 /// Filter applied during search: a label is eligible when alive[label] != 0 and, if
 /// `restrict_version` is set, versions[label] == version. `alive == NULL` means no filter at all.

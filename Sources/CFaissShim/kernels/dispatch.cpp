@@ -104,6 +104,8 @@ void ip_contiguous(const KernelTable& k, const float* x, const float* base, size
 
 void ip_many(const KernelTable& k, const float* const* x, size_t m, const float* base, size_t n,
              size_t d, float* out) {
+    // One query gains nothing from the tile (it would compute three copies): stream the rows.
+    if (m == 1) return ip_contiguous(k, x[0], base, n, d, out);
     float tile[16];
     for (size_t r = 0; r < n; r += 4) {
         size_t rows_here = n - r < 4 ? n - r : 4;

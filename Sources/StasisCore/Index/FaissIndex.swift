@@ -52,10 +52,12 @@ final class FaissIndex: @unchecked Sendable {
         }
     }
 
-    func add(_ rows: UnitRows) throws {
+    /// Appends rows. `faissOnly` builds through Faiss's own add: the reference in tests.
+    func add(_ rows: UnitRows, faissOnly: Bool = false) throws {
+        let entry = faissOnly ? fshim_add_faiss : fshim_add
         try Self.check(codeContext: "add") { err in
             rows.values.withUnsafeBufferPointer {
-                fshim_add(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
+                entry(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
             }
         }
     }
