@@ -130,6 +130,8 @@ def main():
          "params": [{"ef_search": ef} for ef in (10, 12, 16, 24, 32, 64, 128, 256)]},
         {"name": "IVF1024,Flat", "factory": "IVF1024,Flat", "single_query": True,
          "params": [{"nprobe": p} for p in (8, 32)]},
+        {"name": "IVF1024,SQ8", "factory": "IVF1024,SQ8", "single_query": True,
+         "params": [{"nprobe": p} for p in (8, 32)]},
     ]
     if args.only:
         configs = [c for c in configs if c["name"] in args.only]

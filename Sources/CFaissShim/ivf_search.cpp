@@ -1,11 +1,8 @@
 #include "internal/list_scan.h"
 
+#include "internal/ivf_common.h"
 #include "internal/parallel.h"
 #include "internal/scan_util.h"
-
-#include <faiss/utils/distances.h>
-
-#include <cblas.h>
 
 #include <algorithm>
 #include <vector>
@@ -13,8 +10,6 @@
 namespace stasis_shim {
 namespace {
 
-/// Queries assigned to lists together in the per-query path (two 4x4 kernel tiles; rows stay in L1).
-constexpr int64_t coarse_group = 8;
 /// From this batch size on, queries are grouped by list; below it each query scans on its own.
 constexpr int64_t grouped_batch = 64;
 /// Upper bound on the queries grouped together (memory for their heaps and scores).
@@ -33,8 +28,7 @@ struct IvfContext {
 
 /// Writes the `probes` best lists of each coarse-score row into `out` (probes entries per query).
 void choose_lists(const IvfContext& c, const float* coarse_scores, SearchScratch& s, int64_t* out) {
-    TopK chosen(s.probes, c.probes);
-    for (size_t list = 0; list < c.nlist; list++) chosen.offer(coarse_scores[list], int64_t(list));
+    choose_lists(coarse_scores, c.nlist, c.probes, s);
     for (size_t p = 0; p < c.probes; p++) out[p] = p < s.probes.size() ? s.probes[p].second : -1;
 }
 
@@ -146,9 +140,7 @@ void ivf_flat_search(const faiss::IndexIVFFlat& index, const KernelTable& kernel
 
     // Coarse scores of the batch are one matrix product, run by BLAS's pool before the scan
     // threads start, so the two pools never compete for the cores.
-    std::vector<float> coarse(size_t(n) * nlist);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(nlist), int(c.d), 1.0f, x, int(c.d),
-                c.centroids, int(c.d), 0.0f, coarse.data(), int(nlist));
+    const std::vector<float> coarse = batch_coarse_scores(n, x, c.centroids, nlist, c.d);
     std::vector<int64_t> lists(size_t(n) * c.probes);
     parallel_chunks(n, threads, [&](int64_t begin, int64_t end) {
         auto lease = pool.lease();

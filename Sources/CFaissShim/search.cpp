@@ -2,9 +2,10 @@
 // and fshim_search_faiss (always Faiss: the reference the tests compare against).
 //
 // Thread policy, per operation, within the one thread count the library is given:
-//  - HNSW and IVF-Flat search, small Flat batches: the shim's own threads (`threads` of them);
+//  - HNSW, IVF-Flat and IVF-SQ8 search, small Flat batches: the shim's own threads (`threads` of them);
 //    no BLAS call happens, so OpenBLAS's pool sleeps.
-//  - Flat batches and other IVF codecs: Faiss; Flat batches are one BLAS sgemm, whose pool has
+//  - IVF batches: one BLAS product for the coarse scores first (BLAS's pool), then the scans.
+//  - Flat batches and other IVF codecs (PQ): Faiss; Flat batches are one BLAS sgemm, whose pool has
 //    `threads` threads (fshim_set_blas_threads), so OpenMP runs one: Debian's OpenBLAS and
 //    libgomp both spin while waiting, and two full pools on the same cores measured 2.2x slower.
 #include "faiss_shim.h"
@@ -106,11 +107,19 @@ bool own_search(const fshim_index* index, int64_t n, const float* x, int64_t k, 
                                      index->scratch);
             return true;
         case FSHIM_KIND_IVF: {
-            if (!stasis_shim::ivf_flat_fast_path_applies(base)) return false;
-            const auto& ivf = static_cast<const faiss::IndexIVFFlat&>(base);
-            stasis_shim::ivf_flat_search(ivf, kernels, n, x, k, effective_nprobe(ivf, nprobe), filter,
-                                         scores, labels, threads, index->scratch);
-            return true;
+            if (stasis_shim::ivf_flat_fast_path_applies(base)) {
+                const auto& ivf = static_cast<const faiss::IndexIVFFlat&>(base);
+                stasis_shim::ivf_flat_search(ivf, kernels, n, x, k, effective_nprobe(ivf, nprobe), filter,
+                                             scores, labels, threads, index->scratch);
+                return true;
+            }
+            if (stasis_shim::ivf_sq8_fast_path_applies(base)) {
+                const auto& ivf = static_cast<const faiss::IndexIVFScalarQuantizer&>(base);
+                stasis_shim::ivf_sq8_search(ivf, kernels, n, x, k, effective_nprobe(ivf, nprobe), filter,
+                                            scores, labels, threads, index->scratch);
+                return true;
+            }
+            return false;
         }
         case FSHIM_KIND_FLAT: {
             // Below this batch size Faiss skips BLAS for its scalar loop; above it BLAS wins.

@@ -64,9 +64,9 @@ import Testing
         #expect(mismatches == 0)
     }
 
-    // Flat below 20 queries runs the shim's scan (Faiss would use its scalar loop); IVF below 64
+    // Flat below 20 queries runs the shim's scan (Faiss would use its scalar loop); IVF-Flat below 64
     // queries scans per query, from 64 on it groups queries by list.
-    @Test(arguments: [("Flat", 7), ("IVF32,Flat", 9), ("IVF32,Flat", 150)])
+    @Test(arguments: [("Flat", 7), ("IVF32,Flat", 9), ("IVF32,Flat", 150), ("IVF32,SQ8", 9), ("IVF32,SQ8", 150)])
     func exactScansMatchFaiss(factory: String, queries: Int) throws {
         let f = try Self.fixture(factory, queries: queries)
         for nprobe in [1, 4, 32] {
@@ -77,7 +77,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [("Flat", 7), ("IVF32,Flat", 9), ("IVF32,Flat", 150), ("HNSW16", 40)])
+    @Test(arguments: [("Flat", 7), ("IVF32,Flat", 9), ("IVF32,Flat", 150), ("IVF32,SQ8", 30), ("HNSW16", 40)])
     func filtersAreHonoured(factory: String, queries: Int) throws {
         let f = try Self.fixture(factory, queries: queries)
         let table = Table(count: f.index.count)
@@ -154,7 +154,7 @@ import Testing
     }
 
     /// One query at a time (no batch threads, pooled scratch reused) gives the batch's answers.
-    @Test(arguments: ["HNSW16", "IVF32,Flat", "Flat"])
+    @Test(arguments: ["HNSW16", "IVF32,Flat", "IVF32,SQ8", "Flat"])
     func singleQueriesMatchTheBatch(factory: String) throws {
         let f = try Self.fixture(factory, queries: 70)
         let options = SearchOptions(efSearch: 40, nprobe: 6)
@@ -172,7 +172,7 @@ import Testing
 /// Tests that switch the process-wide kernel choice run one at a time.
 @Suite(.serialized) struct PortableKernelTests {
     @Test func portableAndSimdPathsAgree() throws {
-        for factory in ["Flat", "IVF32,Flat", "HNSW16"] {
+        for factory in ["Flat", "IVF32,Flat", "IVF32,SQ8", "HNSW16"] {
             let f = try FastPathTests.fixture(factory, queries: 100)
             let options = SearchOptions(efSearch: 64, nprobe: 4)
             Kernels.setPortable(true)

@@ -6,6 +6,7 @@
 // only hands out a variant the CPU and the operating system (XSAVE state) support.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace stasis_shim {
 
@@ -21,6 +22,9 @@ struct KernelTable {
     /// queries, so many queries against one set of rows (IVF coarse assignment) move a quarter
     /// of the memory traffic.
     void (*ip4x4)(const float* const* x, const float* const* y, size_t d, float* out);
+    /// sum_i w[i] * code[i] over d bytes: scoring 8-bit scalar-quantised rows (the affine part
+    /// of the decoding is folded into per-query weights and an offset by the caller).
+    float (*ip_u8)(const float* w, const uint8_t* code, size_t d);
 };
 
 /// Variants, for tests that exercise each one and for the dispatcher.
@@ -63,12 +67,15 @@ namespace detail {
 float ip_portable(const float* x, const float* y, size_t d);
 void ip4_portable(const float* x, const float* const* y, size_t d, float* out);
 void ip4x4_portable(const float* const* x, const float* const* y, size_t d, float* out);
+float ip_u8_portable(const float* w, const uint8_t* code, size_t d);
 float ip_avx2(const float* x, const float* y, size_t d);
 void ip4_avx2(const float* x, const float* const* y, size_t d, float* out);
 void ip4x4_avx2(const float* const* x, const float* const* y, size_t d, float* out);
+float ip_u8_avx2(const float* w, const uint8_t* code, size_t d);
 float ip_avx512(const float* x, const float* y, size_t d);
 void ip4_avx512(const float* x, const float* const* y, size_t d, float* out);
 void ip4x4_avx512(const float* const* x, const float* const* y, size_t d, float* out);
+float ip_u8_avx512(const float* w, const uint8_t* code, size_t d);
 }  // namespace detail
 
 }  // namespace stasis_shim

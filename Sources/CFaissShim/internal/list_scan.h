@@ -1,5 +1,5 @@
-// Exact scans with the shim's kernels: IVF-Flat search (coarse assignment + inverted-list scan)
-// and brute-force Flat search for small batches, where Faiss 1.7.3 uses its scalar loop instead
+// Scans with the shim's kernels: IVF-Flat and IVF-SQ8 search (coarse assignment + inverted-list
+// scan) and brute-force Flat search for small batches, where Faiss 1.7.3 uses its scalar loop instead
 // of BLAS. Results are Faiss's up to exact score ties (and last-bit differences in summation order).
 #pragma once
 #include "faiss_shim.h"
@@ -8,6 +8,7 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexScalarQuantizer.h>
 
 #include <cstdint>
 
@@ -23,6 +24,16 @@ bool ivf_flat_fast_path_applies(const faiss::Index& index);
 void ivf_flat_search(const faiss::IndexIVFFlat& index, const KernelTable& kernels, int64_t n,
                      const float* x, int64_t k, int nprobe, const fshim_filter* filter, float* scores,
                      int64_t* labels, int threads, ScratchPool& pool);
+
+/// Whether `index` is an inner-product IVF with 8-bit (non-uniform) scalar-quantised codes and a
+/// flat coarse quantizer.
+bool ivf_sq8_fast_path_applies(const faiss::Index& index);
+
+/// IVF-SQ8 search; same contract as ivf_flat_search (per-query scans; batches get their coarse
+/// scores from one BLAS product).
+void ivf_sq8_search(const faiss::IndexIVFScalarQuantizer& index, const KernelTable& kernels, int64_t n,
+                    const float* x, int64_t k, int nprobe, const fshim_filter* filter, float* scores,
+                    int64_t* labels, int threads, ScratchPool& pool);
 
 /// Exhaustive search of an inner-product IndexFlat, one query per thread at a time.
 void flat_scan_search(const faiss::IndexFlat& index, const KernelTable& kernels, int64_t n,

@@ -50,6 +50,7 @@ public:
     size_t size() const { return size_; }
     /// IVF-Flat codes are the float rows themselves.
     const float* rows() const { return reinterpret_cast<const float*>(codes_); }
+    const uint8_t* codes() const { return codes_; }
     const faiss::Index::idx_t* ids() const { return ids_; }
 
 private:

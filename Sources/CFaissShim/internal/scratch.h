@@ -30,6 +30,8 @@ struct SearchScratch {
     std::vector<uint32_t> list_offsets;
     std::vector<uint32_t> list_members;
     std::vector<uint32_t> list_cursor;
+    /// IVF-SQ8: the query folded into per-dimension weights.
+    std::vector<float> weights;
     /// IVF per-query path: the lists one query probes.
     std::vector<int64_t> chosen;
     std::vector<const float*> member_rows;

@@ -91,4 +91,19 @@ STASIS_AVX2 void ip4x4_avx2(const float* const* x, const float* const* y, size_t
     }
 }
 
+STASIS_AVX2 float ip_u8_avx2(const float* w, const uint8_t* code, size_t d) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= d; i += 16) {
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i));
+        __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+        __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8)));
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), lo, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), hi, a1);
+    }
+    float total = horizontal_sum(_mm256_add_ps(a0, a1));
+    for (; i < d; i++) total += w[i] * float(code[i]);
+    return total;
+}
+
 }  // namespace stasis_shim::detail

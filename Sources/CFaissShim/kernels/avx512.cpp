@@ -1,11 +1,11 @@
-// AVX-512F inner products. Compiled through target attributes (no -mavx512f), so they must only
+// AVX-512 (F, plus BW/VL for byte loads) inner products. Compiled through target attributes (no -m flags), so they must only
 // run where kernel_variant() found the feature and OS support for the ZMM state. Tails use masked
 // loads, so any dimension takes the vector path to the end.
 #include "../internal/kernels.h"
 
 #include <immintrin.h>
 
-#define STASIS_AVX512 __attribute__((target("avx512f")))
+#define STASIS_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 
 namespace stasis_shim::detail {
 namespace {
@@ -79,6 +79,23 @@ STASIS_AVX512 void ip4x4_avx512(const float* const* x, const float* const* y, si
     }
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) out[4 * i + j] = _mm512_reduce_add_ps(a[i][j]);
+}
+
+STASIS_AVX512 float ip_u8_avx512(const float* w, const uint8_t* code, size_t d) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= d; i += 32) {
+        __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i));
+        __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i + 16));
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(b0)), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(b1)), a1);
+    }
+    for (; i < d; i += 16) {
+        __mmask16 m = d - i >= 16 ? __mmask16(0xffff) : first_lanes(d - i);
+        __m128i b = _mm_maskz_loadu_epi8(m, code + i);
+        a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + i), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(b)), a0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
 }
 
 }  // namespace stasis_shim::detail

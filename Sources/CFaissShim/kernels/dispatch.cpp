@@ -11,9 +11,11 @@ namespace stasis_shim {
 namespace {
 
 const KernelTable portable_table{"portable", detail::ip_portable, detail::ip4_portable,
-                                 detail::ip4x4_portable};
-const KernelTable avx2_table{"avx2", detail::ip_avx2, detail::ip4_avx2, detail::ip4x4_avx2};
-const KernelTable avx512_table{"avx512", detail::ip_avx512, detail::ip4_avx512, detail::ip4x4_avx512};
+                                 detail::ip4x4_portable, detail::ip_u8_portable};
+const KernelTable avx2_table{"avx2", detail::ip_avx2, detail::ip4_avx2, detail::ip4x4_avx2,
+                             detail::ip_u8_avx2};
+const KernelTable avx512_table{"avx512", detail::ip_avx512, detail::ip4_avx512, detail::ip4x4_avx512,
+                               detail::ip_u8_avx512};
 
 /// XCR0: which register states the OS saves on context switch. A CPU feature is usable only if
 /// the OS saves its registers too. Read with the raw opcode so no -mxsave is needed.
@@ -38,9 +40,10 @@ CpuSupport detect() {
     bool ymm_saved = (xcr0 & 0x6) == 0x6;             // SSE + AVX state
     bool zmm_saved = (xcr0 & 0xe6) == 0xe6;           // + opmask, ZMM0-15 upper, ZMM16-31
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return support;
-    bool avx2 = b & (1u << 5), avx512f = b & (1u << 16);
+    bool avx2 = b & (1u << 5), avx512f = b & (1u << 16), avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
     support.avx2_fma = ymm_saved && avx2 && fma;
-    support.avx512f = support.avx2_fma && zmm_saved && avx512f;
+    // BW and VL for the masked byte loads of the 8-bit kernel (every AVX-512 CPU since Skylake-SP).
+    support.avx512f = support.avx2_fma && zmm_saved && avx512f && avx512bw && avx512vl;
     return support;
 }
 

@@ -23,4 +23,14 @@ void ip4x4_portable(const float* const* x, const float* const* y, size_t d, floa
     for (int i = 0; i < 4; i++) ip4_portable(x[i], y, d, out + 4 * i);
 }
 
+float ip_u8_portable(const float* w, const uint8_t* code, size_t d) {
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= d; i += 8)
+        for (int t = 0; t < 8; t++) s[t] += w[i + t] * float(code[i + t]);
+    float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < d; i++) total += w[i] * float(code[i]);
+    return total;
+}
+
 }  // namespace stasis_shim::detail
