@@ -9,10 +9,10 @@
 
 namespace stasis_shim {
 
-void parallel_chunks(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& body) {
+void run_chunks(int64_t n, int threads, ChunkCallback callback, void* context) {
     if (n <= 0) return;
     int64_t workers = std::min<int64_t>(std::max(threads, 1), n);
-    if (workers == 1) return body(0, n);
+    if (workers == 1) return callback(context, 0, n);
 
     // Small chunks balance load; not so small that the shared counter becomes the bottleneck.
     const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(16, n / (workers * 8)));
@@ -24,7 +24,7 @@ void parallel_chunks(int64_t n, int threads, const std::function<void(int64_t, i
             for (;;) {
                 int64_t begin = next.fetch_add(chunk);
                 if (begin >= n) return;
-                body(begin, std::min(n, begin + chunk));
+                callback(context, begin, std::min(n, begin + chunk));
             }
         } catch (...) {
             std::lock_guard<std::mutex> lock(failure_mutex);

@@ -44,7 +44,8 @@ int fshim_kind(const fshim_index* index);
 int fshim_is_trained(const fshim_index* index);
 int64_t fshim_ntotal(const fshim_index* index);
 
-/// Trains the index (k-means, PQ codebooks...) on n normalised rows.
+/// Trains the index (k-means, PQ codebooks...) on n normalised rows. Training is BLAS-bound, so it
+/// runs with OpenMP at one thread and BLAS's pool (fshim_set_blas_threads) supplies the `threads`.
 int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char* err);
 /// Appends n rows; they receive the internal labels ntotal ... ntotal+n-1. HNSW over flat storage
 /// is linked by the shim's own construction (same algorithm as Faiss, SIMD kernels, `threads`
