@@ -36,7 +36,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "StasisCoreTests", dependencies: ["StasisCore"]),
+        // CFaissShim directly too: the kernel tests call its test hooks.
+        .testTarget(name: "StasisCoreTests", dependencies: ["StasisCore", "CFaissShim"]),
     ],
     cxxLanguageStandard: .cxx17
 )

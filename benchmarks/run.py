@@ -1,5 +1,7 @@
-"""Index benchmark: Stasis's Python binding against the faiss-cpu wheel, same data, same factory,
-same parameters, same thread count, in one run. Reports QPS, Recall@10, add throughput and ratios.
+"""Index benchmark: Stasis through its Python binding and through C (benchmarks/c/bench.c) against
+the faiss-cpu wheel, same data, same factory, same parameters, same thread count, in one run.
+Reports QPS, Recall@10, single-query latency, add time and ratios; for HNSW also QPS at equal
+recall (0.90 / 0.95 / 0.98, interpolated on each side's recall/QPS curve).
 
     make bench                      (installs faiss-cpu when missing, builds, runs this)
     python3 benchmarks/run.py [--n 100000] [--dim 384] [--quick]
@@ -44,12 +46,29 @@ def exact_top10(base, queries):
     return out
 
 
-def run_side(side, data_dir, config):
-    result = subprocess.run(
-        [sys.executable, os.path.join(HERE, "worker.py"), side, data_dir, json.dumps(config)],
-        capture_output=True,
-        text=True,
-    )
+def build_c_bench(out_dir):
+    """Compiles the C side against build/lib; None (C column skipped) when that fails."""
+    repo = os.path.dirname(HERE)
+    binary = os.path.join(out_dir, "bench")
+    command = ["cc", "-O2", "-std=c11", "-I", os.path.join(repo, "include"), os.path.join(HERE, "c", "bench.c"),
+               "-L", os.path.join(repo, "build", "lib"), "-Wl,-rpath," + os.path.join(repo, "build", "lib"),
+               "-lstasis", "-o", binary]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"C benchmark not built (C column skipped):\n{result.stderr[-1000:]}")
+        return None
+    return binary
+
+
+def run_side(side, data_dir, config, c_bench=None):
+    if side == "stasis-c":
+        params = [",".join(f"{k}={v}" for k, v in p.items()) or "-" for p in config["params"]]
+        command = [c_bench, data_dir, config["factory"], str(config["build_threads"]),
+                   ",".join(str(t) for t in config["threads"]), str(config.get("repeats", 3)),
+                   "1" if config.get("single_query") else "0", *params]
+    else:
+        command = [sys.executable, os.path.join(HERE, "worker.py"), side, data_dir, json.dumps(config)]
+    result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"{side} worker failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -66,6 +85,22 @@ def interpolate_qps(rows, target_recall):
     return None  # beyond the curve
 
 
+def equal_recall_table(results, threads, targets=(0.90, 0.95, 0.98)):
+    """QPS of each side interpolated at fixed recall targets, and the ratios to the wheel."""
+    sides = [side for side in ("stasis", "stasis-c") if side in results]
+    print("\n| threads | recall@10 | " + " | ".join(f"{s} QPS" for s in sides) + " | wheel QPS | "
+          + " | ".join(f"{s} / wheel" for s in sides) + " |")
+    print("|---" * (3 + 2 * len(sides)) + "|")
+    for t in threads:
+        for target in targets:
+            wheel = interpolate_qps([r for r in results["faiss"]["rows"] if r["threads"] == t], target)
+            ours = [interpolate_qps([r for r in results[s]["rows"] if r["threads"] == t], target) for s in sides]
+            cell = lambda q: f"{q:.0f}" if q else "beyond curve"
+            ratio = lambda q: f"{q / wheel:.2f}" if q and wheel else "-"
+            print(f"| {t} | {target:.2f} | " + " | ".join(cell(q) for q in ours) + f" | {cell(wheel)} | "
+                  + " | ".join(ratio(q) for q in ours) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
@@ -73,6 +108,7 @@ def main():
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="small run to check the harness")
     parser.add_argument("--json", help="also write raw results here")
+    parser.add_argument("--only", action="append", help="run only this configuration (repeatable), e.g. HNSW32")
     args = parser.parse_args()
     if args.quick:
         args.n, args.queries = 20_000, 500
@@ -91,32 +127,48 @@ def main():
           f"threads {threads}", flush=True)
 
     configs = [
-        {"name": "Flat", "factory": "Flat", "params": [{}], "repeats": 2},
+        {"name": "Flat", "factory": "Flat", "params": [{}], "repeats": 2, "single_query": True},
         {"name": "HNSW32", "factory": "HNSW32", "single_query": True,
-         "params": [{"ef_search": ef} for ef in (16, 32, 64, 128, 256)]},
-        {"name": "IVF1024,Flat", "factory": "IVF1024,Flat", "params": [{"nprobe": p} for p in (8, 32)]},
+         "params": [{"ef_search": ef} for ef in (10, 12, 16, 24, 32, 64, 128, 256)]},
+        {"name": "IVF1024,Flat", "factory": "IVF1024,Flat", "single_query": True,
+         "params": [{"nprobe": p} for p in (8, 32)]},
+        {"name": "IVF1024,SQ8", "factory": "IVF1024,SQ8", "single_query": True,
+         "params": [{"nprobe": p} for p in (8, 32)]},
     ]
+    if args.only:
+        configs = [c for c in configs if c["name"] in args.only]
+    c_bench = build_c_bench(data_dir)
+    sides = ["stasis"] + (["stasis-c"] if c_bench else []) + ["faiss"]
     report = []
     for config in configs:
         config.update(threads=threads, build_threads=cores)
-        results = {side: run_side(side, data_dir, config) for side in ("stasis", "faiss")}
+        results = {side: run_side(side, data_dir, config, c_bench) for side in sides}
         report.append((config, results))
-        s, f = results["stasis"], results["faiss"]
-        print(f"\n## {config['name']}  (build at {cores} threads: train+add stasis {s['train_s'] + s['add_s']:.1f}s, "
-              f"wheel {f['train_s'] + f['add_s']:.1f}s; add {s['add_per_s']:.0f} vs {f['add_per_s']:.0f} vectors/s, "
-              f"ratio {s['add_per_s'] / f['add_per_s']:.2f})")
-        print("| threads | params | stasis QPS | R@10 | wheel QPS | R@10 | QPS ratio | ratio at equal recall |")
-        print("|---|---|---|---|---|---|---|---|")
-        for rs, rf in zip(s["rows"], f["rows"]):
+        s, f, c = results["stasis"], results["faiss"], results.get("stasis-c")
+        add_c = f", C {c['add_s']:.1f}s" if c else ""
+        print(f"\n## {config['name']}  (build at {cores} threads, train+add: Python {s['train_s'] + s['add_s']:.1f}s{add_c}, "
+              f"wheel {f['train_s'] + f['add_s']:.1f}s; add alone: Python {s['add_s']:.1f}s, wheel {f['add_s']:.1f}s, "
+              f"speed ratio {f['add_s'] / s['add_s']:.2f})")
+        print("| threads | params | Python QPS | R@10 | C QPS | R@10 | wheel QPS | R@10 | Python / wheel | C / wheel "
+              "| Python / wheel at equal recall |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        c_rows = c["rows"] if c else [None] * len(s["rows"])
+        for rs, rc, rf in zip(s["rows"], c_rows, f["rows"]):
             same_threads = [r for r in f["rows"] if r["threads"] == rs["threads"]]
             wheel_at_recall = interpolate_qps(same_threads, rs["recall"])
             equal = f"{rs['qps'] / wheel_at_recall:.2f}" if wheel_at_recall else "beyond wheel curve"
             params = ",".join(f"{k}={v}" for k, v in rs["param"].items()) or "-"
-            print(f"| {rs['threads']} | {params} | {rs['qps']:.0f} | {rs['recall']:.3f} | {rf['qps']:.0f} | "
-                  f"{rf['recall']:.3f} | {rs['qps'] / rf['qps']:.2f} | {equal} |")
+            c_cells = f"{rc['qps']:.0f} | {rc['recall']:.3f}" if rc else "- | -"
+            c_ratio = f"{rc['qps'] / rf['qps']:.2f}" if rc else "-"
+            print(f"| {rs['threads']} | {params} | {rs['qps']:.0f} | {rs['recall']:.3f} | {c_cells} | {rf['qps']:.0f} | "
+                  f"{rf['recall']:.3f} | {rs['qps'] / rf['qps']:.2f} | {c_ratio} | {equal} |")
             if rs["single_us"]:
-                print(f"|   | single-query latency | {rs['single_us']:.0f} µs | | {rf['single_us']:.0f} µs | | "
-                      f"{rf['single_us'] / rs['single_us']:.2f} (speed) | |")
+                c_us = f"{rc['single_us']:.0f} µs" if rc and rc["single_us"] else "-"
+                c_speed = f"{rf['single_us'] / rc['single_us']:.2f}" if rc and rc["single_us"] else "-"
+                print(f"|   | single-query latency | {rs['single_us']:.0f} µs | | {c_us} | | {rf['single_us']:.0f} µs | | "
+                      f"{rf['single_us'] / rs['single_us']:.2f} (speed) | {c_speed} (speed) | |")
+        if config["name"].startswith("HNSW"):
+            equal_recall_table(results, threads)
         sys.stdout.flush()
     if args.json:
         with open(args.json, "w") as out:

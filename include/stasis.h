@@ -480,6 +480,25 @@ STASIS_API stasis_status stasis_index_search_features(
     const stasis_index* index, const stasis_encoder* encoder, int64_t n, int64_t in_dim,
     const float* features, int64_t k, const stasis_search_options* options, float* out_scores,
     int64_t* out_ids, uint32_t* out_versions);
+/* Distance kernels: SIMD variant chosen at run time, portable fallback                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Forces (portable != 0) or releases (portable == 0) the portable C++ distance kernels. By default
+ * searches and HNSW construction use the fastest kernels the CPU and OS support (AVX-512, then
+ * AVX2+FMA); the portable ones exist to compare results and speed, or to rule the SIMD code out
+ * when diagnosing. Results agree up to floating-point summation order (last bits of a score).
+ * The initial state comes from the environment: STASIS_PORTABLE_KERNELS set to anything other
+ * than "" or "0" starts portable. Affects operations that start after it returns; running ones
+ * keep their kernels. Never fails (returns STASIS_OK). Thread-safe.
+ */
+STASIS_API stasis_status stasis_set_portable_kernels(int portable);
+
+/**
+ * Name of the kernels operations starting now will use: "avx512", "avx2" or "portable".
+ * Static storage: never free it. Never NULL. Thread-safe.
+ */
+STASIS_API const char* stasis_kernel_name(void);
 
 #ifdef __cplusplus
 } /* extern "C" */

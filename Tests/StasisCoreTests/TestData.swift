@@ -22,3 +22,20 @@ func scratchDirectory() -> String {
     let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
     return made.map { String(cString: $0) } ?? "/tmp"
 }
+
+extension TestVectors {
+    /// Embedding-shaped rows: `topics` random centres plus per-row noise, so neighbourhoods are
+    /// clustered like real embeddings rather than uniform (a worst case for graphs and IVF).
+    static func clustered(count: Int, dimension: Int, topics: Int = 40, seed: UInt64 = 11) -> [Float] {
+        let centres = make(count: topics, dimension: dimension, seed: seed)
+        let noise = make(count: count, dimension: dimension, seed: seed &+ 1)
+        var out = [Float](repeating: 0, count: count * dimension)
+        for row in 0..<count {
+            let topic = (row &* 2_654_435_761) % topics
+            for j in 0..<dimension {
+                out[row * dimension + j] = centres[topic * dimension + j] + 0.45 * noise[row * dimension + j]
+            }
+        }
+        return out
+    }
+}

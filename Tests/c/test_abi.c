@@ -67,6 +67,16 @@ static void test_library(void) {
     stasis_string_free(NULL);
 }
 
+/* The kernel switch: a known name, portable on request, back to the CPU's best. */
+static void test_kernels(void) {
+    const char* best = stasis_kernel_name();
+    CHECK(strcmp(best, "avx512") == 0 || strcmp(best, "avx2") == 0 || strcmp(best, "portable") == 0);
+    CHECK(stasis_set_portable_kernels(1) == STASIS_OK);
+    CHECK(strcmp(stasis_kernel_name(), "portable") == 0);
+    CHECK(stasis_set_portable_kernels(0) == STASIS_OK);
+    CHECK(strcmp(stasis_kernel_name(), "portable") != 0 || strcmp(best, "portable") == 0);
+}
+
 static void test_create_errors(void) {
     stasis_index* index = (stasis_index*)0x1;
     CHECK_ERR(stasis_index_create(DIM, "NoSuchIndex", &index), STASIS_ERROR_INVALID_ARGUMENT,
@@ -384,6 +394,9 @@ static void test_concurrency(const char* factory) {
     float* x = random_vectors(n, DIM);
     int64_t* ids = malloc(sizeof(int64_t) * n);
     for (int64_t i = 0; i < n; i++) ids[i] = i;
+    int trained = 0;
+    CHECK(stasis_index_is_trained(index, &trained) == STASIS_OK);
+    if (!trained) CHECK(stasis_index_train(index, n, DIM, x) == STASIS_OK);
     CHECK(stasis_index_add(index, n / 2, DIM, x, ids, 1) == STASIS_OK);
 
     enum { READERS = 4 };
@@ -441,8 +454,14 @@ int main(int argc, char** argv) {
         test_persistence(factories[i]);
     }
     test_bad_inputs();
+    test_kernels();
     test_concurrency("Flat");
     test_concurrency("HNSW16");
+    test_concurrency("IVF16,Flat");
+    /* The same graph search with the portable kernels. */
+    stasis_set_portable_kernels(1);
+    test_concurrency("HNSW16");
+    stasis_set_portable_kernels(0);
     test_thread_local_errors();
     test_spaces_and_encoders();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);

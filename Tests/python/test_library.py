@@ -24,6 +24,22 @@ def test_thread_setting_round_trips():
         stasis.set_num_threads(-3)
 
 
+def test_kernel_switch_round_trips():
+    best = stasis.kernel_name()
+    assert best in ("avx512", "avx2", "portable")
+    try:
+        stasis.set_portable_kernels(True)
+        assert stasis.kernel_name() == "portable"
+    finally:
+        stasis.set_portable_kernels(False)
+    assert stasis.kernel_name() == best or best == "portable"
+
+
+def test_portable_kernels_from_the_environment():
+    result = _run("import stasis; print(stasis.kernel_name())", {"STASIS_PORTABLE_KERNELS": "1"})
+    assert result.stdout.strip() == "portable", result.stderr
+
+
 def test_errors_are_per_thread():
     with pytest.raises(stasis.InvalidArgumentError):
         stasis.Index(0, "Flat")

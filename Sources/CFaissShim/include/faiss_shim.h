@@ -44,10 +44,15 @@ int fshim_kind(const fshim_index* index);
 int fshim_is_trained(const fshim_index* index);
 int64_t fshim_ntotal(const fshim_index* index);
 
-/// Trains the index (k-means, PQ codebooks...) on n normalised rows.
+/// Trains the index (k-means, PQ codebooks...) on n normalised rows. Training is BLAS-bound, so it
+/// runs with OpenMP at one thread and BLAS's pool (fshim_set_blas_threads) supplies the `threads`.
 int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char* err);
-/// Appends n rows; they receive the internal labels ntotal ... ntotal+n-1.
+/// Appends n rows; they receive the internal labels ntotal ... ntotal+n-1. HNSW over flat storage
+/// is linked by the shim's own construction (same algorithm as Faiss, SIMD kernels, `threads`
+/// std::threads); other types go through Faiss.
 int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* err);
+/// The same through Faiss's own add only: the reference the tests compare graph quality against.
+int fshim_add_faiss(fshim_index* index, int64_t n, const float* x, int threads, char* err);
 
 /// Filter applied during search: a label is eligible when alive[label] != 0 and, if
 /// `restrict_version` is set, versions[label] == version. `alive == NULL` means no filter at all.
@@ -59,10 +64,18 @@ typedef struct fshim_filter {
 } fshim_filter;
 
 /// k-NN search by inner product. `ef_search` / `nprobe` <= 0 keep the index's own values.
-/// Writes n*k scores and labels; missing results have label -1.
+/// Writes n*k scores and labels best first; missing results have label -1 and score -inf.
+/// HNSW (flat storage), IVF-Flat and small Flat batches run the shim's own SIMD loops on up to
+/// `threads` threads; other cases run Faiss's search. Concurrent calls on one index are safe.
 int fshim_search(const fshim_index* index, int64_t n, const float* x, int64_t k, int ef_search,
                  int nprobe, const fshim_filter* filter, float* scores, int64_t* labels,
                  int threads, char* err);
+
+/// The same search through Faiss's own code paths only: the reference tests compare the shim's
+/// loops against, and a way to measure Debian's build. Same contract as fshim_search.
+int fshim_search_faiss(const fshim_index* index, int64_t n, const float* x, int64_t k,
+                       int ef_search, int nprobe, const fshim_filter* filter, float* scores,
+                       int64_t* labels, int threads, char* err);
 
 /// Serializes the index with faiss::write_index into a malloc'ed buffer (free with fshim_buffer_free).
 int fshim_serialize(const fshim_index* index, uint8_t** data, size_t* size, char* err);
@@ -70,10 +83,29 @@ void fshim_buffer_free(uint8_t* data);
 /// Reads an index written by fshim_serialize.
 int fshim_deserialize(const uint8_t* data, size_t size, fshim_index** out, char* err);
 
-/// Applies the library's thread count to OpenBLAS (process-wide) and records it for OpenMP.
+/// Sets OpenBLAS's pool (process-wide). Called only from the library's thread setting, never per
+/// operation: openblas_set_num_threads is not safe while another thread runs a BLAS call, so the
+/// shim picks per operation which pool works (OpenMP at 1 thread around BLAS-bound calls) instead.
 void fshim_set_blas_threads(int threads);
 /// Number of processors OpenMP sees.
 int fshim_num_procs(void);
+
+/// Forces (nonzero) or releases (0) the portable distance kernels for operations that start
+/// afterwards. The initial state comes from the environment: STASIS_PORTABLE_KERNELS set to
+/// anything but "" or "0" starts portable. Thread-safe.
+void fshim_set_portable_kernels(int portable);
+/// Kernels operations use now: "avx512", "avx2" or "portable". Static storage. Thread-safe.
+const char* fshim_kernel_name(void);
+
+/// Test hooks: kernel variants are 0 portable, 1 AVX2+FMA, 2 AVX-512.
+/// 1 when this CPU and OS can run `variant`, else 0.
+int fshim_kernel_available(int variant);
+/// *out = <x, y> over d floats with `variant`; FSHIM_INVALID when it is unavailable.
+int fshim_kernel_ip(int variant, const float* x, const float* y, size_t d, float* out);
+/// out[j] = <x, y[j]> for j < 4 with `variant`; FSHIM_INVALID when it is unavailable.
+int fshim_kernel_ip4(int variant, const float* x, const float* const* y, size_t d, float* out);
+/// out[4 * i + j] = <x[i], y[j]> for i, j < 4 with `variant`; FSHIM_INVALID when it is unavailable.
+int fshim_kernel_ip4x4(int variant, const float* const* x, const float* const* y, size_t d, float* out);
 
 #ifdef __cplusplus
 }

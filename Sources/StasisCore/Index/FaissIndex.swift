@@ -52,21 +52,25 @@ final class FaissIndex: @unchecked Sendable {
         }
     }
 
-    func add(_ rows: UnitRows) throws {
+    /// Appends rows. `faissOnly` builds through Faiss's own add: the reference in tests.
+    func add(_ rows: UnitRows, faissOnly: Bool = false) throws {
+        let entry = faissOnly ? fshim_add_faiss : fshim_add
         try Self.check(codeContext: "add") { err in
             rows.values.withUnsafeBufferPointer {
-                fshim_add(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
+                entry(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
             }
         }
     }
 
     /// Searches and returns Faiss's internal labels (slots), -1 for missing hits.
+    /// `faissOnly` bypasses the shim's own loops for Faiss's search: the reference in tests.
     func search(
-        _ queries: UnitRows, k: Int, options: SearchOptions, filter: fshim_filter?
+        _ queries: UnitRows, k: Int, options: SearchOptions, filter: fshim_filter?, faissOnly: Bool = false
     ) throws -> (scores: [Float], labels: [Int64]) {
         // SearchOptions.validated() bounds efSearch and nprobe far below Int32.max; clamp anyway so
         // no value can trap the conversion.
         let efSearch = Int32(clamping: options.efSearch), nprobe = Int32(clamping: options.nprobe)
+        let entry = faissOnly ? fshim_search_faiss : fshim_search
         var scores = [Float](repeating: 0, count: queries.count * k)
         var labels = [Int64](repeating: -1, count: queries.count * k)
         try Self.check(codeContext: "search") { err in
@@ -74,7 +78,7 @@ final class FaissIndex: @unchecked Sendable {
                 scores.withUnsafeMutableBufferPointer { s in
                     labels.withUnsafeMutableBufferPointer { l in
                         withOptionalPointer(filter) { f in
-                            fshim_search(
+                            entry(
                                 handle, Int64(queries.count), q.baseAddress, Int64(k),
                                 efSearch, nprobe, f,
                                 s.baseAddress, l.baseAddress, Int32(ThreadSettings.count), err)

@@ -7,6 +7,8 @@ import Synchronization
 /// which pool gets them (see CFaissShim's search), so callers never oversubscribe by accident.
 public enum ThreadSettings {
     private static let configured = Atomic<Int>(0)
+    /// Whether a count has been applied to OpenBLAS yet.
+    private static let applied = Atomic<Bool>(false)
 
     /// Number of processors the runtime sees.
     public static var available: Int { max(1, Int(fshim_num_procs())) }
@@ -25,7 +27,12 @@ public enum ThreadSettings {
         guard threads <= 4096 else {
             throw StasisError.invalid("thread count \(threads) is implausibly large (max 4096)")
         }
-        configured.store(threads, ordering: .relaxed)
+        let previous = configured.exchange(threads, ordering: .relaxed)
+        // OpenBLAS's setting is process-wide and costs tens of microseconds (it touches its thread
+        // pool); callers that re-apply the same count before every search should not pay for it.
+        // The first call always applies it: OpenBLAS starts with its own default.
+        let firstTime = !applied.exchange(true, ordering: .relaxed)
+        guard previous != threads || firstTime else { return }
         fshim_set_blas_threads(Int32(threads > 0 ? threads : available))
     }
 }

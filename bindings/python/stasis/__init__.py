@@ -20,7 +20,16 @@ from ._loader import path as library_path
 from .encoder import Encoder, inspect_encoder
 from .index import Index, SearchResult, inspect
 from .space import Space, inspect_space
-from .library import ABI_VERSION, abi_version, get_num_threads, set_num_threads, version, version_number
+from .library import (
+    ABI_VERSION,
+    abi_version,
+    get_num_threads,
+    kernel_name,
+    set_num_threads,
+    set_portable_kernels,
+    version,
+    version_number,
+)
 
 __version__ = version()
 
@@ -38,6 +47,8 @@ __all__ = [
     "ABI_VERSION",
     "set_num_threads",
     "get_num_threads",
+    "set_portable_kernels",
+    "kernel_name",
     "library_path",
     "StasisError",
     "InvalidArgumentError",

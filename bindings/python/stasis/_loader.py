@@ -165,6 +165,8 @@ _PROTOTYPES = {
         c_int32,
         [_index_p, c_void_p, c_int64, c_int64, _f32_2d, c_int64, POINTER(SearchOptions), _f32_2d, _i64_2d, _u32_2d],
     ),
+    "stasis_set_portable_kernels": (c_int32, [c_int]),
+    "stasis_kernel_name": (c_char_p, []),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

@@ -1,4 +1,4 @@
-"""Library-wide functions: versions and the thread setting."""
+"""Library-wide functions: versions, the thread setting and the distance kernels."""
 from ._loader import ABI_VERSION, check, checked_int, lib
 
 
@@ -27,4 +27,27 @@ def get_num_threads():
     return lib.stasis_get_num_threads()
 
 
-__all__ = ["ABI_VERSION", "version", "version_number", "abi_version", "set_num_threads", "get_num_threads"]
+def set_portable_kernels(portable=True):
+    """Forces the portable distance kernels (``True``) or returns to the CPU's best (``False``).
+
+    Affects operations that start afterwards; results agree up to float summation order. The
+    environment variable ``STASIS_PORTABLE_KERNELS=1`` sets the initial state.
+    """
+    check(lib.stasis_set_portable_kernels(1 if portable else 0))
+
+
+def kernel_name():
+    """Kernels operations use now: ``"avx512"``, ``"avx2"`` or ``"portable"``."""
+    return lib.stasis_kernel_name().decode()
+
+
+__all__ = [
+    "ABI_VERSION",
+    "version",
+    "version_number",
+    "abi_version",
+    "set_num_threads",
+    "get_num_threads",
+    "set_portable_kernels",
+    "kernel_name",
+]

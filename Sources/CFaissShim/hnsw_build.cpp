@@ -1,0 +1,303 @@
+#include "internal/hnsw_build.h"
+
+#include "internal/kernels.h"
+#include "internal/parallel.h"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/utils/random.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace stasis_shim {
+namespace {
+
+/// (similarity, node). Similarities are inner products: larger is closer, the opposite of the
+/// distances Faiss's HNSW code orders by (it negates inner products).
+using Scored = std::pair<float, int32_t>;
+struct WorstOnTop {
+    bool operator()(const Scored& a, const Scored& b) const { return a.first > b.first; }
+};
+struct BestOnTop {
+    bool operator()(const Scored& a, const Scored& b) const { return a.first < b.first; }
+};
+
+/// State shared by the threads of one add.
+struct Build {
+    Build(faiss::HNSW& g, const float* r, size_t dim, size_t ntotal)
+            : graph(g), rows(r), d(dim), kernels(active_kernels()), locks(new std::mutex[ntotal]) {}
+
+    faiss::HNSW& graph;
+    const float* rows;
+    size_t d;
+    const KernelTable& kernels;
+    std::unique_ptr<std::mutex[]> locks;  // one per node: guards its neighbour lists
+    std::mutex entry_mutex;               // guards entry_point / max_level
+
+    const float* row(int64_t v) const { return rows + size_t(v) * d; }
+    void range(int32_t node, int level, size_t& begin, size_t& end) const {
+        begin = graph.offsets[size_t(node)] + size_t(graph.cum_nneighbor_per_level[level]);
+        end = graph.offsets[size_t(node)] + size_t(graph.cum_nneighbor_per_level[level + 1]);
+    }
+};
+
+/// Per-thread working memory, reused across the points a thread inserts.
+class Inserter {
+public:
+    Inserter(Build& b, size_t ntotal) : b_(b), visited_(ntotal, 0) {
+        size_t widest = 0;
+        const auto& cum = b.graph.cum_nneighbor_per_level;
+        for (size_t level = 0; level + 1 < cum.size(); level++)
+            widest = std::max(widest, size_t(cum[level + 1] - cum[level]));
+        ids_.resize(widest + 1);
+        ptrs_.resize(widest + 1);
+        sims_.resize(widest + 1);
+    }
+
+    /// Inserts node `id` (its row is already in the storage) with top level `level`.
+    void insert(int32_t id, int level) {
+        const float* q = b_.row(id);
+        int32_t nearest;
+        {
+            std::lock_guard<std::mutex> guard(b_.entry_mutex);
+            nearest = b_.graph.entry_point;
+            if (nearest == -1) {
+                b_.graph.max_level = level;
+                b_.graph.entry_point = id;
+            }
+        }
+        if (nearest < 0) return;
+
+        std::unique_lock<std::mutex> own(b_.locks[size_t(id)]);
+        int current = b_.graph.max_level;
+        float nearest_sim = b_.kernels.ip(q, b_.row(nearest), b_.d);
+        for (; current > level; current--) greedy(q, current, nearest, nearest_sim);
+        // Every level starts its beam from the node the descent reached, as in Faiss.
+        for (; current >= 0; current--) link(q, id, nearest, nearest_sim, current, own);
+        own.unlock();
+
+        if (level > b_.graph.max_level) {
+            std::lock_guard<std::mutex> guard(b_.entry_mutex);
+            if (level > b_.graph.max_level) {
+                b_.graph.max_level = level;
+                b_.graph.entry_point = id;
+            }
+        }
+    }
+
+private:
+    /// Scores q against the neighbours of `node` on `level` (skipping visited ones when `mark`),
+    /// four per kernel call. Returns the count; ids_/sims_ hold them in list order.
+    size_t score_neighbours(const float* q, int32_t node, int level, bool mark) {
+        size_t begin, end, count = 0;
+        b_.range(node, level, begin, end);
+        for (size_t j = begin; j < end; j++) {
+            int32_t v = b_.graph.neighbors[j];
+            if (v < 0) break;
+            if (mark) {
+                if (visited_[size_t(v)] == epoch_) continue;
+                visited_[size_t(v)] = epoch_;
+            }
+            ids_[count] = v;
+            ptrs_[count] = b_.row(v);
+            if (count < 4) prefetch_row(ptrs_[count], b_.d);
+            count++;
+        }
+        ip_gather(b_.kernels, q, ptrs_.data(), count, b_.d, sims_.data());
+        return count;
+    }
+
+    /// Moves `nearest` to a better neighbour on `level` until none is better.
+    void greedy(const float* q, int level, int32_t& nearest, float& nearest_sim) {
+        for (;;) {
+            int32_t before = nearest;
+            size_t count = score_neighbours(q, nearest, level, false);
+            for (size_t j = 0; j < count; j++) {
+                if (sims_[j] > nearest_sim) {
+                    nearest = ids_[j];
+                    nearest_sim = sims_[j];
+                }
+            }
+            if (nearest == before) return;
+        }
+    }
+
+    /// Beam search for the efConstruction nearest nodes on `level`, starting at `entry`.
+    /// Leaves them in found_ (a worst-on-top heap).
+    void search_level(const float* q, int32_t entry, float entry_sim, int level) {
+        if (++epoch_ == 0) {
+            std::fill(visited_.begin(), visited_.end(), 0);
+            epoch_ = 1;
+        }
+        const size_t ef = size_t(b_.graph.efConstruction);
+        found_.clear();
+        candidates_.clear();
+        candidates_.emplace_back(entry_sim, entry);
+        found_.emplace_back(entry_sim, entry);
+        visited_[size_t(entry)] = epoch_;
+        while (!candidates_.empty()) {
+            Scored best = candidates_.front();
+            if (best.first < found_.front().first) break;  // found_ non-empty: holds the entry
+            std::pop_heap(candidates_.begin(), candidates_.end(), BestOnTop());
+            candidates_.pop_back();
+            size_t count = score_neighbours(q, best.second, level, true);
+            for (size_t j = 0; j < count; j++) {
+                float sim = sims_[j];
+                if (found_.size() < ef || found_.front().first < sim) {
+                    found_.emplace_back(sim, ids_[j]);
+                    std::push_heap(found_.begin(), found_.end(), WorstOnTop());
+                    candidates_.emplace_back(sim, ids_[j]);
+                    std::push_heap(candidates_.begin(), candidates_.end(), BestOnTop());
+                    if (found_.size() > ef) {
+                        std::pop_heap(found_.begin(), found_.end(), WorstOnTop());
+                        found_.pop_back();
+                    }
+                }
+            }
+        }
+    }
+
+    /// HNSW heuristic: from `pool` (any order), keeps at most `max_size` nodes, best first,
+    /// skipping a node closer to an already kept one than to the query. Faiss applies it only
+    /// when the pool holds at least max_size nodes; so does this. Result in kept_.
+    void select(std::vector<Scored>& pool, size_t max_size) {
+        kept_.clear();
+        std::sort(pool.begin(), pool.end(), [](const Scored& a, const Scored& c) { return a.first > c.first; });
+        if (pool.size() < max_size) {
+            kept_.assign(pool.begin(), pool.end());
+            return;
+        }
+        for (const Scored& candidate : pool) {
+            const float* row = b_.row(candidate.second);
+            bool keep = true;
+            for (const Scored& chosen : kept_) {
+                if (b_.kernels.ip(b_.row(chosen.second), row, b_.d) > candidate.first) {
+                    keep = false;
+                    break;
+                }
+            }
+            if (keep) {
+                kept_.push_back(candidate);
+                if (kept_.size() >= max_size) return;
+            }
+        }
+    }
+
+    /// Adds `dest` to `src`'s list on `level`; a full list re-selects among old and new. The
+    /// caller holds src's lock.
+    void add_link(int32_t src, int32_t dest, int level) {
+        size_t begin, end;
+        b_.range(src, level, begin, end);
+        auto& nb = b_.graph.neighbors;
+        if (nb[end - 1] == -1) {
+            size_t i = end;
+            while (i > begin && nb[i - 1] == -1) i--;
+            nb[i] = dest;
+            return;
+        }
+        const float* src_row = b_.row(src);
+        size_t count = 0;
+        ids_[count] = dest;
+        ptrs_[count++] = b_.row(dest);
+        for (size_t j = begin; j < end; j++) {
+            ids_[count] = nb[j];
+            ptrs_[count++] = b_.row(nb[j]);
+        }
+        ip_gather(b_.kernels, src_row, ptrs_.data(), count, b_.d, sims_.data());
+        link_pool_.clear();
+        for (size_t j = 0; j < count; j++) link_pool_.emplace_back(sims_[j], ids_[j]);
+        select(link_pool_, end - begin);
+        size_t i = begin;
+        for (const Scored& s : kept_) nb[i++] = s.second;
+        while (i < end) nb[i++] = -1;
+    }
+
+    /// Links `id` on `level`: search, select, link both ways. Enters and leaves with `own`
+    /// (id's lock) held; releases it while locking neighbours, as Faiss does, so two inserting
+    /// threads never wait on each other's nodes in opposite order.
+    void link(const float* q, int32_t id, int32_t nearest, float nearest_sim, int level,
+              std::unique_lock<std::mutex>& own) {
+        search_level(q, nearest, nearest_sim, level);
+        size_t max_size = size_t(b_.graph.nb_neighbors(level));
+        pool_.assign(found_.begin(), found_.end());
+        select(pool_, max_size);
+        chosen_.clear();
+        for (const Scored& s : kept_) {
+            add_link(id, s.second, level);
+            chosen_.push_back(s.second);
+        }
+        own.unlock();
+        for (int32_t other : chosen_) {
+            std::lock_guard<std::mutex> guard(b_.locks[size_t(other)]);
+            add_link(other, id, level);
+        }
+        own.lock();
+    }
+
+    Build& b_;
+    std::vector<uint32_t> visited_;
+    uint32_t epoch_ = 0;
+    std::vector<int32_t> ids_;
+    std::vector<const float*> ptrs_;
+    std::vector<float> sims_;
+    std::vector<Scored> candidates_, found_, pool_, link_pool_, kept_;
+    std::vector<int32_t> chosen_;
+};
+
+}  // namespace
+
+bool hnsw_build_applies(const faiss::IndexHNSW& index) {
+    return index.metric_type == faiss::METRIC_INNER_PRODUCT &&
+           dynamic_cast<const faiss::IndexFlat*>(index.storage) != nullptr &&
+           index.storage->ntotal == index.ntotal && index.hnsw.levels.size() == size_t(index.ntotal);
+}
+
+void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, int threads) {
+    if (n <= 0) return;
+    faiss::HNSW& graph = index.hnsw;
+    const int64_t n0 = index.ntotal;
+    index.storage->add(n, x);
+    index.ntotal = index.storage->ntotal;
+    graph.prepare_level_tab(size_t(n), false);
+
+    // Buckets of nodes by level, highest level first, each shuffled with Faiss's seed.
+    std::vector<std::vector<int32_t>> by_level;
+    for (int64_t i = 0; i < n; i++) {
+        int level = graph.levels[size_t(n0 + i)] - 1;
+        if (size_t(level) >= by_level.size()) by_level.resize(size_t(level) + 1);
+        by_level[size_t(level)].push_back(int32_t(n0 + i));
+    }
+
+    const auto& flat = static_cast<const faiss::IndexFlat&>(*index.storage);
+    Build build(graph, flat.get_xb(), size_t(index.d), size_t(index.ntotal));
+    // Inserters (visited tags of ntotal entries each) are reused across chunks and levels.
+    std::mutex idle_mutex;
+    std::vector<std::unique_ptr<Inserter>> idle;
+    faiss::RandomGenerator shuffle(789);
+    for (int level = int(by_level.size()) - 1; level >= 0; level--) {
+        std::vector<int32_t>& nodes = by_level[size_t(level)];
+        for (size_t j = 0; j + 1 < nodes.size(); j++)
+            std::swap(nodes[j], nodes[j + size_t(shuffle.rand_int(int(nodes.size() - j)))]);
+        // Few nodes (upper levels): one thread, as Faiss does below 100.
+        int level_threads = nodes.size() > 100 ? threads : 1;
+        parallel_chunks(int64_t(nodes.size()), level_threads, [&](int64_t begin, int64_t end) {
+            std::unique_ptr<Inserter> inserter;
+            {
+                std::lock_guard<std::mutex> guard(idle_mutex);
+                if (!idle.empty()) {
+                    inserter = std::move(idle.back());
+                    idle.pop_back();
+                }
+            }
+            if (!inserter) inserter.reset(new Inserter(build, size_t(index.ntotal)));
+            for (int64_t i = begin; i < end; i++) inserter->insert(nodes[size_t(i)], level);
+            std::lock_guard<std::mutex> guard(idle_mutex);
+            idle.push_back(std::move(inserter));
+        });
+    }
+}
+
+}  // namespace stasis_shim

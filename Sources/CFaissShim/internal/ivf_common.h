@@ -1,0 +1,52 @@
+// Coarse assignment shared by the IVF scanners: score the centroids, keep the nprobe best.
+#pragma once
+#include "kernels.h"
+#include "scratch.h"
+#include "top_k.h"
+
+#include <faiss/utils/distances.h>
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace stasis_shim {
+
+/// Queries whose coarse scores the per-query path computes together (two 4x4 kernel tiles).
+constexpr int64_t coarse_group = 8;
+
+/// Coarse scores of a whole batch as one BLAS product (n x nlist), or empty when the batch is
+/// below Faiss's BLAS threshold (the caller then uses coarse_group-sized kernel passes). Run on
+/// the calling thread before any scan thread starts, so BLAS's pool and the shim's threads never
+/// run at once.
+inline std::vector<float> batch_coarse_scores(int64_t n, const float* x, const float* centroids,
+                                              size_t nlist, size_t d) {
+    std::vector<float> coarse;
+    if (n < faiss::distance_compute_blas_threshold) return coarse;
+    coarse.resize(size_t(n) * nlist);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(nlist), int(d), 1.0f, x, int(d),
+                centroids, int(d), 0.0f, coarse.data(), int(nlist));
+    return coarse;
+}
+
+/// The `probes` best lists of one query's coarse scores into s.probes (heap order; entries are
+/// (score, list)).
+inline void choose_lists(const float* coarse_scores, size_t nlist, size_t probes, SearchScratch& s) {
+    TopK chosen(s.probes, probes);
+    for (size_t list = 0; list < nlist; list++) chosen.offer(coarse_scores[list], int64_t(list));
+}
+
+/// Coarse scores for queries [group, group + m) of a chunk: rows of the batch product when there
+/// is one, else computed now into s.coarse.
+inline const float* group_coarse_scores(const std::vector<float>& batch, int64_t group, size_t m,
+                                        const float* const* queries, const KernelTable& kernels,
+                                        const float* centroids, size_t nlist, size_t d, SearchScratch& s) {
+    if (!batch.empty()) return batch.data() + size_t(group) * nlist;
+    s.coarse.resize(size_t(coarse_group) * nlist);
+    ip_many(kernels, queries, m, centroids, nlist, d, s.coarse.data());
+    return s.coarse.data();
+}
+
+}  // namespace stasis_shim

@@ -1,0 +1,11 @@
+import StasisCore
+
+// Exports for the "Distance kernels" section of include/stasis.h.
+
+@_cdecl("stasis_set_portable_kernels")
+public func stasis_set_portable_kernels(_ portable: Int32) -> Int32 {
+    boundary { Kernels.setPortable(portable != 0) }
+}
+
+@_cdecl("stasis_kernel_name")
+public func stasis_kernel_name() -> UnsafePointer<CChar> { Kernels.namePointer }
