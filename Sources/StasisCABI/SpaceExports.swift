@@ -141,16 +141,22 @@ private func writeVertices(_ vertices: [Int?], to out: UnsafeMutablePointer<Int6
     for (i, vertex) in vertices.enumerated() { out[i] = Int64(vertex ?? -1) }
 }
 
+/// Shared body of the assign/lookup exports. The output buffer is checked before assigning, so
+/// a failed call never changes the registry.
+private func resolveLabels(
+    _ pointer: OpaquePointer?, assign: Bool, out: UnsafeMutablePointer<Int64>?, _ read: () throws -> [ClassLabel]
+) throws {
+    let target = try space(pointer)
+    let batch = try read()
+    if !batch.isEmpty { _ = try Arguments.required(out, "out_vertices") }
+    try writeVertices(assign ? try target.assign(batch) : target.lookup(batch), to: out)
+}
+
 @_cdecl("stasis_space_assign_ids")
 public func stasis_space_assign_ids(
     _ pointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?, _ out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        let batch = try labels(ids, count: n)
-        if !batch.isEmpty { _ = try Arguments.required(out, "out_vertices") }
-        try writeVertices(try target.assign(batch), to: out)
-    }
+    boundary { try resolveLabels(pointer, assign: true, out: out) { try labels(ids, count: n) } }
 }
 
 @_cdecl("stasis_space_assign_names")
@@ -158,22 +164,14 @@ public func stasis_space_assign_names(
     _ pointer: OpaquePointer?, _ n: Int64, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
     _ out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        let batch = try labels(names, count: n)
-        if !batch.isEmpty { _ = try Arguments.required(out, "out_vertices") }
-        try writeVertices(try target.assign(batch), to: out)
-    }
+    boundary { try resolveLabels(pointer, assign: true, out: out) { try labels(names, count: n) } }
 }
 
 @_cdecl("stasis_space_lookup_ids")
 public func stasis_space_lookup_ids(
     _ pointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?, _ out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        try writeVertices(target.lookup(try labels(ids, count: n)), to: out)
-    }
+    boundary { try resolveLabels(pointer, assign: false, out: out) { try labels(ids, count: n) } }
 }
 
 @_cdecl("stasis_space_lookup_names")
@@ -181,9 +179,5 @@ public func stasis_space_lookup_names(
     _ pointer: OpaquePointer?, _ n: Int64, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
     _ out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        let batch = try labels(names, count: n)
-        try writeVertices(target.lookup(batch), to: out)
-    }
+    boundary { try resolveLabels(pointer, assign: false, out: out) { try labels(names, count: n) } }
 }

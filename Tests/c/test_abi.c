@@ -2,6 +2,7 @@
  * Build: cc -std=c11 -I include Tests/c/test_abi.c Tests/c/test_spaces.c -L build/lib -lstasis -lpthread -lm
  * Usage: test_abi SCRATCH_DIR   (exit status 0 when every check passes) */
 #include "stasis.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -15,23 +16,6 @@ const char* scratch = "/tmp";
 
 void test_spaces_and_encoders(void); /* test_spaces.c */
 
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        checks++;                                                                       \
-        if (!(cond)) {                                                                  \
-            failures++;                                                                 \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
-                    stasis_last_error());                                               \
-        }                                                                               \
-    } while (0)
-
-/* The call fails with `status` and a message containing `needle`. */
-#define CHECK_ERR(call, status, needle)                                                 \
-    do {                                                                                \
-        stasis_status s_ = (call);                                                      \
-        CHECK(s_ == (status));                                                          \
-        CHECK(strstr(stasis_last_error(), (needle)) != NULL);                           \
-    } while (0)
 
 #define DIM 32
 

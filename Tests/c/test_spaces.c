@@ -1,31 +1,14 @@
 /* Spaces, encoders and space-bound indexes through the C header only.
  * Built and run by scripts/test.sh together with test_abi.c (same CHECK helpers). */
 #include "stasis.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-extern int checks, failures;
-extern const char* scratch;
 
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        checks++;                                                                       \
-        if (!(cond)) {                                                                  \
-            failures++;                                                                 \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
-                    stasis_last_error());                                               \
-        }                                                                               \
-    } while (0)
-
-#define CHECK_ERR(call, status, needle)                                                 \
-    do {                                                                                \
-        stasis_status s_ = (call);                                                      \
-        CHECK(s_ == (status));                                                          \
-        CHECK(strstr(stasis_last_error(), (needle)) != NULL);                           \
-    } while (0)
 
 static void scratch_path(char* out, size_t cap, const char* name) { snprintf(out, cap, "%s/%s", scratch, name); }
 
