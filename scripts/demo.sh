@@ -12,3 +12,5 @@ echo "== stasis inspect =="
 build/bin/stasis inspect "$work/quickstart.stasis"
 echo "== Python quick start =="
 PYTHONPATH=bindings/python python3 examples/python/quickstart.py
+echo "== Spaces and encoders (Python) =="
+PYTHONPATH=bindings/python python3 examples/python/spaces_and_encoders.py

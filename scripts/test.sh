@@ -35,6 +35,7 @@ PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror examples/
     $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs stasis) -o "$work/quickstart"
 (cd "$work" && ./quickstart >/dev/null && echo "C quick start (pkg-config build): ok")
 python3 examples/python/quickstart.py >/dev/null && echo "Python quick start: ok"
+python3 examples/python/spaces_and_encoders.py >/dev/null && echo "Python spaces and encoders example: ok"
 python3 -m pip install -q --no-deps --target "$work/site" bindings/python 2>/dev/null
 (cd "$work" && PYTHONPATH="$work/site" STASIS_LIBRARY="$work/prefix/lib/libstasis.so" \
     python3 -c "import stasis; assert stasis.__file__.startswith('$work/site'); print('pip-installed binding:', stasis.version())")
