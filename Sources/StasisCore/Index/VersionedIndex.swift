@@ -101,9 +101,9 @@ public final class VersionedIndex: @unchecked Sendable {
     /// Adds `ids.count` vectors stamped with `version`. An id already present is replaced (upsert).
     /// - Throws: `.invalidArgument` (bad values, negative or repeated ids), `.dimensionMismatch`,
     ///   `.notTrained`.
-    public func add(_ vectors: [Float], dimension: Int, ids: [Int64], version: UInt32) throws {
+    public func add(_ vectors: consuming [Float], dimension: Int, ids: [Int64], version: UInt32) throws {
         try checkDimension(dimension)
-        let rows = try UnitRows(vectors, count: ids.count, dimension: dimension, role: "vector")
+        let rows = try UnitRows(consume vectors, count: ids.count, dimension: dimension, role: "vector")
         try Self.checkIDs(ids)
         guard !ids.isEmpty else { return }
         try lock.writing {
@@ -140,7 +140,7 @@ public final class VersionedIndex: @unchecked Sendable {
     /// Finds the `k` most similar live vectors for each of `count` queries.
     /// - Throws: `.invalidArgument` (k <= 0, bad values), `.dimensionMismatch`, `.notTrained`.
     public func search(
-        _ queries: [Float], count: Int, dimension: Int, k: Int, options: SearchOptions = SearchOptions()
+        _ queries: consuming [Float], count: Int, dimension: Int, k: Int, options: SearchOptions = SearchOptions()
     ) throws -> SearchResult {
         guard k > 0 else { throw StasisError.invalid("k must be > 0, got \(k)") }
         guard k <= 1 << 20 else { throw StasisError.invalid("k must be <= \(1 << 20), got \(k)") }
@@ -150,7 +150,7 @@ public final class VersionedIndex: @unchecked Sendable {
         }
         try checkDimension(dimension)
         let options = try options.validated()
-        let rows = try UnitRows(queries, count: count, dimension: dimension, role: "query")
+        let rows = try UnitRows(consume queries, count: count, dimension: dimension, role: "query")
         guard count > 0 else { return SearchResult(count: 0, k: k, scores: [], ids: [], versions: []) }
         return try lock.reading {
             let effective = options.filled(from: defaults)

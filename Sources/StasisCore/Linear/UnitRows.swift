@@ -12,7 +12,8 @@ struct UnitRows {
 
     /// Validates `values` as `count` rows of `dimension` floats and normalises a copy.
     /// - Parameter role: names the rows in messages ("vector", "query", "training vector").
-    init(_ values: [Float], count: Int, dimension: Int, role: String) throws {
+    /// `values` is consumed: a caller that hands over its only reference is not copied again.
+    init(_ values: consuming [Float], count: Int, dimension: Int, role: String) throws {
         guard count >= 0 else { throw StasisError.invalid("\(role) count must be >= 0, got \(count)") }
         guard dimension > 0 else { throw StasisError.invalid("dimension must be > 0, got \(dimension)") }
         let (expected, overflow) = count.multipliedReportingOverflow(by: dimension)
@@ -20,7 +21,7 @@ struct UnitRows {
             throw StasisError.invalid(
                 "\(role) buffer holds \(values.count) floats, expected \(count) x \(dimension)")
         }
-        var normalized = values
+        var normalized = consume values
         try normalized.withUnsafeMutableBufferPointer { buffer in
             for row in 0..<count {
                 let start = row * dimension
