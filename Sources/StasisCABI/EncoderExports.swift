@@ -12,9 +12,7 @@ private func encoder(_ pointer: OpaquePointer?) throws -> VersionedEncoder {
 @_cdecl("stasis_encoder_open")
 public func stasis_encoder_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out")
-        out.pointee = nil
-        out.pointee = EncoderHandle(try EncoderFile.open(try Arguments.string(path, "path"))).retainedPointer()
+        try EncoderHandle.produce(into: out) { try EncoderFile.open(try Arguments.string(path, "path")) }
     }
 }
 
@@ -31,10 +29,7 @@ public func stasis_encoder_inspect(
     _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out_json")
-        out.pointee = nil
-        let json = try EncoderFile.inspectJSON(try Arguments.string(path, "path"))
-        out.pointee = strdup(String(decoding: json, as: UTF8.self))
+        try produceJSON(into: out) { try EncoderFile.inspectJSON(try Arguments.string(path, "path")) }
     }
 }
 
@@ -115,11 +110,10 @@ public func stasis_index_create_for_space(
     _ spacePointer: OpaquePointer?, _ factory: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out")
-        out.pointee = nil
-        let space = try SpaceHandle.object(spacePointer, "space")
-        let created = try VersionedIndex(space: space, factory: try Arguments.string(factory, "factory"))
-        out.pointee = IndexHandle(created).retainedPointer()
+        try IndexHandle.produce(into: out) {
+            try VersionedIndex(
+                space: try SpaceHandle.object(spacePointer, "space"), factory: try Arguments.string(factory, "factory"))
+        }
     }
 }
 

@@ -44,3 +44,20 @@ final class Handle<Object: AnyObject> {
         }
     }
 }
+
+extension Handle {
+    /// Stores a new handle to `make()`'s result in `out`, which is NULL whenever the call fails.
+    static func produce(into out: UnsafeMutablePointer<OpaquePointer?>?, _ make: () throws -> Object) throws {
+        let out = try Arguments.required(out, "out")
+        out.pointee = nil
+        out.pointee = Handle(try make()).retainedPointer()
+    }
+}
+
+/// Stores a library-allocated copy of the JSON text `make()` returns in `out` (released with
+/// stasis_string_free); `out` is NULL whenever the call fails.
+func produceJSON(into out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ make: () throws -> [UInt8]) throws {
+    let out = try Arguments.required(out, "out_json")
+    out.pointee = nil
+    out.pointee = strdup(String(decoding: try make(), as: UTF8.self))
+}

@@ -13,11 +13,9 @@ public func stasis_index_create(
     _ dimension: Int64, _ factory: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out")
-        out.pointee = nil
-        let created = try VersionedIndex(
-            dimension: try Arguments.dimension(dimension), factory: try Arguments.string(factory, "factory"))
-        out.pointee = IndexHandle(created).retainedPointer()
+        try IndexHandle.produce(into: out) {
+            try VersionedIndex(dimension: try Arguments.dimension(dimension), factory: try Arguments.string(factory, "factory"))
+        }
     }
 }
 
@@ -27,10 +25,7 @@ public func stasis_index_free(_ pointer: OpaquePointer?) { IndexHandle.release(p
 @_cdecl("stasis_index_open")
 public func stasis_index_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out")
-        out.pointee = nil
-        let opened = try VersionedIndex.open(try Arguments.string(path, "path"))
-        out.pointee = IndexHandle(opened).retainedPointer()
+        try IndexHandle.produce(into: out) { try VersionedIndex.open(try Arguments.string(path, "path")) }
     }
 }
 
@@ -44,10 +39,7 @@ public func stasis_index_inspect(
     _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out_json")
-        out.pointee = nil
-        let json = try IndexInspection.json(path: try Arguments.string(path, "path"))
-        out.pointee = strdup(json)
+        try produceJSON(into: out) { try IndexFile.inspectJSON(try Arguments.string(path, "path")) }
     }
 }
 

@@ -13,18 +13,13 @@ public func stasis_space_create(
     _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out")
-        out.pointee = nil
-        let name = try Arguments.string(kind, "kind")
-        guard let parsed = SpaceKind(rawValue: name) else {
-            throw StasisError(.invalidArgument,
-                "unknown space kind '\(name)' (\(SpaceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        try SpaceHandle.produce(into: out) {
+            let parsed = try SpaceKind(parsing: try Arguments.string(kind, "kind"))
+            guard classes >= 0, classes <= Int64(Int32.max), dimension >= 0, dimension <= Int64(Int32.max) else {
+                throw StasisError(.invalidArgument, "classes (\(classes)) and dimension (\(dimension)) must be in 0...\(Int32.max)")
+            }
+            return try Space(kind: parsed, classes: Int(classes), dimension: Int(dimension), seed: seed)
         }
-        guard classes >= 0, classes <= Int64(Int32.max), dimension >= 0, dimension <= Int64(Int32.max) else {
-            throw StasisError(.invalidArgument, "classes (\(classes)) and dimension (\(dimension)) must be in 0...\(Int32.max)")
-        }
-        let created = try Space(kind: parsed, classes: Int(classes), dimension: Int(dimension), seed: seed)
-        out.pointee = SpaceHandle(created).retainedPointer()
     }
 }
 
@@ -34,9 +29,7 @@ public func stasis_space_free(_ pointer: OpaquePointer?) { SpaceHandle.release(p
 @_cdecl("stasis_space_open")
 public func stasis_space_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out")
-        out.pointee = nil
-        out.pointee = SpaceHandle(try SpaceFile.open(try Arguments.string(path, "path"))).retainedPointer()
+        try SpaceHandle.produce(into: out) { try SpaceFile.open(try Arguments.string(path, "path")) }
     }
 }
 
@@ -50,10 +43,7 @@ public func stasis_space_inspect(
     _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     boundary {
-        let out = try Arguments.required(out, "out_json")
-        out.pointee = nil
-        let json = try SpaceFile.inspectJSON(try Arguments.string(path, "path"))
-        out.pointee = strdup(String(decoding: json, as: UTF8.self))
+        try produceJSON(into: out) { try SpaceFile.inspectJSON(try Arguments.string(path, "path")) }
     }
 }
 

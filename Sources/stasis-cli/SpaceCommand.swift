@@ -28,10 +28,7 @@ extension Stasis {
 
             func run() throws {
                 do {
-                    guard let parsed = SpaceKind(rawValue: kind) else {
-                        throw StasisError(.invalidArgument,
-                            "unknown space kind '\(kind)' (\(SpaceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-                    }
+                    let parsed = try SpaceKind(parsing: kind)
                     let space = try Space(kind: parsed, classes: classes, dimension: dim, seed: seed)
                     try SpaceFile.save(space, to: output)
                     print("\(output): \(parsed.rawValue), K = \(space.classCount), d = \(space.dimension), "

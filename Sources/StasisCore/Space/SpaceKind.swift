@@ -9,6 +9,15 @@ public enum SpaceKind: String, CaseIterable, Sendable, Codable {
     /// K ≫ d: a seeded, low-coherence code of ±1/√d vectors (Stasis's own construction).
     case sphericalCode = "spherical-code"
 
+    /// Parses a kind name; the error lists the valid ones.
+    public init(parsing name: String) throws {
+        guard let kind = SpaceKind(rawValue: name) else {
+            throw StasisError.invalid(
+                "unknown space kind '\(name)' (\(SpaceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = kind
+    }
+
     /// The dimension the kind implies for K classes, nil for kinds where the caller chooses it.
     public func impliedDimension(classes: Int) -> Int? {
         switch self {
