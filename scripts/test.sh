@@ -16,7 +16,7 @@ Tests/abi/check_library.sh build/lib/libstasis.so include/stasis.h
 step "Swift tests (StasisCore)"
 # Debug products build outside the repository: a debug libstasis.so there would carry the Swift
 # runtime and Swift symbols, and tools looking for "the" libstasis.so in the tree could find it.
-swift test --scratch-path "${STASIS_TEST_BUILD:-$HOME/.cache/stasis/swift-test}" 2>&1 | tail -n 3
+swift test --scratch-path "${STASIS_TEST_BUILD:-${HOME:-/tmp}/.cache/stasis/swift-test}" 2>&1 | tail -n 3
 
 step "C ABI tests"
 cc -std=c11 -Wall -Wextra -Werror -O1 -Iinclude Tests/c/test_abi.c Tests/c/test_spaces.c -Lbuild/lib -Wl,-rpath,"$PWD/build/lib" \
