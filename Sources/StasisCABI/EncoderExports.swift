@@ -35,26 +35,17 @@ public func stasis_encoder_inspect(
 
 @_cdecl("stasis_encoder_input_dimension")
 public func stasis_encoder_input_dimension(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    boundary {
-        let target = try encoder(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.inputDimension)
-    }
+    boundary { try EncoderHandle.read(pointer, "encoder", into: out) { target in Int64(target.inputDimension) } }
 }
 
 @_cdecl("stasis_encoder_output_dimension")
 public func stasis_encoder_output_dimension(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    boundary {
-        let target = try encoder(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.outputDimension)
-    }
+    boundary { try EncoderHandle.read(pointer, "encoder", into: out) { target in Int64(target.outputDimension) } }
 }
 
 @_cdecl("stasis_encoder_version")
 public func stasis_encoder_version(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<UInt32>?) -> Int32 {
-    boundary {
-        let target = try encoder(pointer)
-        try Arguments.required(out, "out").pointee = target.version
-    }
+    boundary { try EncoderHandle.read(pointer, "encoder", into: out) { target in target.version } }
 }
 
 @_cdecl("stasis_encoder_space")

@@ -46,6 +46,14 @@ final class Handle<Object: AnyObject> {
 }
 
 extension Handle {
+    /// Shared body of the getters: checks the handle and the output pointer, writes one value.
+    static func read<Value>(
+        _ pointer: OpaquePointer?, _ name: String, into out: UnsafeMutablePointer<Value>?, _ value: (Object) -> Value
+    ) throws {
+        let object = try self.object(pointer, name)
+        try Arguments.required(out, "out").pointee = value(object)
+    }
+
     /// Stores a new handle to `make()`'s result in `out`, which is NULL whenever the call fails.
     static func produce(into out: UnsafeMutablePointer<OpaquePointer?>?, _ make: () throws -> Object) throws {
         let out = try Arguments.required(out, "out")

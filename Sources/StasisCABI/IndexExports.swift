@@ -57,10 +57,7 @@ public func stasis_index_train(
 
 @_cdecl("stasis_index_is_trained")
 public func stasis_index_is_trained(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
-    boundary {
-        let target = try index(pointer)
-        try Arguments.required(out, "out").pointee = target.isTrained ? 1 : 0
-    }
+    boundary { try IndexHandle.read(pointer, "index", into: out) { target in target.isTrained ? 1 : 0 } }
 }
 
 @_cdecl("stasis_index_add")
@@ -121,10 +118,7 @@ public func stasis_index_set_search_defaults(_ pointer: OpaquePointer?, _ option
 
 @_cdecl("stasis_index_dimension")
 public func stasis_index_dimension(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    boundary {
-        let target = try index(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.dimension)
-    }
+    boundary { try IndexHandle.read(pointer, "index", into: out) { target in Int64(target.dimension) } }
 }
 
 @_cdecl("stasis_index_factory")
@@ -139,20 +133,14 @@ public func stasis_index_factory(
 
 @_cdecl("stasis_index_count")
 public func stasis_index_count(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    boundary {
-        let target = try index(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.count)
-    }
+    boundary { try IndexHandle.read(pointer, "index", into: out) { target in Int64(target.count) } }
 }
 
 @_cdecl("stasis_index_count_version")
 public func stasis_index_count_version(
     _ pointer: OpaquePointer?, _ version: UInt32, _ out: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
-    boundary {
-        let target = try index(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.count(version: version))
-    }
+    boundary { try IndexHandle.read(pointer, "index", into: out) { target in Int64(target.count(version: version)) } }
 }
 
 @_cdecl("stasis_index_versions")

@@ -67,26 +67,17 @@ public func stasis_space_fingerprint(
 
 @_cdecl("stasis_space_class_count")
 public func stasis_space_class_count(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.classCount)
-    }
+    boundary { try SpaceHandle.read(pointer, "space", into: out) { target in Int64(target.classCount) } }
 }
 
 @_cdecl("stasis_space_dimension")
 public func stasis_space_dimension(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.dimension)
-    }
+    boundary { try SpaceHandle.read(pointer, "space", into: out) { target in Int64(target.dimension) } }
 }
 
 @_cdecl("stasis_space_max_cosine")
 public func stasis_space_max_cosine(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        try Arguments.required(out, "out").pointee = target.maxCosine
-    }
+    boundary { try SpaceHandle.read(pointer, "space", into: out) { target in target.maxCosine } }
 }
 
 @_cdecl("stasis_space_vertices")
@@ -106,10 +97,7 @@ public func stasis_space_vertices(
 
 @_cdecl("stasis_space_label_count")
 public func stasis_space_label_count(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    boundary {
-        let target = try space(pointer)
-        try Arguments.required(out, "out").pointee = Int64(target.labelCount)
-    }
+    boundary { try SpaceHandle.read(pointer, "space", into: out) { target in Int64(target.labelCount) } }
 }
 
 /// Reads n labels given as int64 values or as C strings.

@@ -28,7 +28,6 @@ public final class VersionedEncoder: @unchecked Sendable {
     public init(spaceFingerprint: String, version: UInt32, inputDimension: Int, layerSpecs: [LayerSpec],
                 tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String] = [:]) throws {
         let stored = tensors.mapValues { Safetensors.Tensor(shape: $0.shape, values: $0.values) }
-        guard inputDimension > 0 else { throw StasisError.invalid("input dimension must be > 0, got \(inputDimension)") }
         let (layers, width) = try LayerStackBuilder.build(specs: layerSpecs, tensors: stored, inputWidth: inputDimension)
         self.spaceFingerprint = spaceFingerprint
         self.version = version
