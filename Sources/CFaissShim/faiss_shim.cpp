@@ -4,6 +4,7 @@
 #include "internal/fast_flat.h"
 #include "internal/guarded.h"
 #include "internal/hnsw_build.h"
+#include "internal/payload_check.h"
 #include "internal/shim_index.h"
 
 #include <faiss/IndexFlat.h>
@@ -156,6 +157,9 @@ void fshim_buffer_free(uint8_t* data) { std::free(data); }
 int fshim_deserialize(const uint8_t* data, size_t size, fshim_index** out, char* err) {
     *out = nullptr;
     return guarded(err, FSHIM_CORRUPT, [&] {
+        // Faiss's reader trusts sizes and parameters it reads (a zero PQ m divides by zero while
+        // reading, a neighbour id out of range crashes the first search): check them first.
+        stasis_shim::check_payload(data, size);
         BorrowedReader reader(data, size);
         std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
         int kind = classify(index.get());

@@ -25,9 +25,9 @@ enum Arguments {
         return Array(UnsafeBufferPointer(start: try required(pointer, name), count: total))
     }
 
-    static func dimension(_ dim: Int64) throws -> Int {
-        guard dim > 0, dim <= 1 << 20 else {
-            throw StasisError(.invalidArgument, "dimension must be in 1...\(1 << 20), got \(dim)")
+    static func dimension(_ dim: Int64, max: Int64 = 1 << 20) throws -> Int {
+        guard dim > 0, dim <= max else {
+            throw StasisError(.invalidArgument, "dimension must be in 1...\(max), got \(dim)")
         }
         return Int(dim)
     }

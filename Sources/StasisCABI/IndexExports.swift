@@ -14,7 +14,9 @@ public func stasis_index_create(
 ) -> Int32 {
     boundary {
         try IndexHandle.produce(into: out) {
-            try VersionedIndex(dimension: try Arguments.dimension(dimension), factory: try Arguments.string(factory, "factory"))
+            try VersionedIndex(
+                dimension: try Arguments.dimension(dimension, max: Int64(VersionedIndex.maxDimension)),
+                factory: try Arguments.string(factory, "factory"))
         }
     }
 }

@@ -15,6 +15,8 @@ int checks = 0, failures = 0;
 const char* scratch = "/tmp";
 
 void test_spaces_and_encoders(void); /* test_spaces.c */
+void test_hardening(void);          /* test_hardening.c */
+int hardening_lifecycle_child(const char* factory, const char* path); /* test_hardening.c */
 
 
 #define DIM 32
@@ -71,7 +73,7 @@ static void test_create_errors(void) {
     CHECK_ERR(stasis_index_create(DIM, NULL, &index), STASIS_ERROR_INVALID_ARGUMENT, "factory");
     CHECK_ERR(stasis_index_create(DIM, "Flat", NULL), STASIS_ERROR_INVALID_ARGUMENT, "out");
     CHECK_ERR(stasis_index_create(DIM, "IDMap,Flat", &index), STASIS_ERROR_INVALID_ARGUMENT, "IDMap");
-    CHECK_ERR(stasis_index_create(DIM, "PQ8", &index), STASIS_ERROR_INVALID_ARGUMENT, "not support");
+    CHECK_ERR(stasis_index_create(DIM, "PQ8", &index), STASIS_ERROR_INVALID_ARGUMENT, "not a supported");
     stasis_index_free(NULL);
 }
 
@@ -429,6 +431,7 @@ static void test_thread_local_errors(void) {
 }
 
 int main(int argc, char** argv) {
+    if (argc == 4 && strcmp(argv[1], "--lifecycle") == 0) return hardening_lifecycle_child(argv[2], argv[3]);
     if (argc > 1) scratch = argv[1];
     test_library();
     test_create_errors();
@@ -448,6 +451,7 @@ int main(int argc, char** argv) {
     stasis_set_portable_kernels(0);
     test_thread_local_errors();
     test_spaces_and_encoders();
+    test_hardening();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

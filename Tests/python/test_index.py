@@ -109,7 +109,7 @@ def test_bad_inputs_raise_and_change_nothing(call, error, match):
 
 
 def test_factory_and_training_errors():
-    with pytest.raises(stasis.InvalidArgumentError, match="could not parse"):
+    with pytest.raises(stasis.InvalidArgumentError, match="not a supported index type"):
         stasis.Index(DIM, "NotAnIndex")
     with pytest.raises(stasis.InvalidArgumentError, match="dimension"):
         stasis.Index(0, "Flat")

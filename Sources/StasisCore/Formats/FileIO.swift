@@ -11,7 +11,10 @@ final class AtomicFileWriter {
     private let temporaryPath: String
     private var descriptor: Int32
 
+    /// - Throws: `.io` when `path` exists and is not a regular file (see `saveTarget`), or the
+    ///   temporary file cannot be created.
     init(path: String) throws {
+        let path = try Self.saveTarget(path)
         self.path = path
         // Unique per process and per call: concurrent saves to one path each get their own file.
         temporaryPath = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -64,6 +67,37 @@ final class AtomicFileWriter {
             fsync(dirDescriptor)
             close(dirDescriptor)
         }
+    }
+
+    /// The file a save replaces. Renaming over a device node, FIFO or socket would replace it with
+    /// a regular file (saving to /dev/full used to "succeed" that way), and over a directory it
+    /// fails only after all bytes are written: such targets are refused up front. A symbolic link
+    /// is followed: the file it points to is replaced atomically and the link stays a link. A link
+    /// to a missing location is refused. (A target swapped between this check and the rename is
+    /// replaced as usual: the check is for mistakes, not for an adversary sharing the directory.)
+    static func saveTarget(_ path: String) throws -> String {
+        var status = stat()
+        guard lstat(path, &status) == 0 else {
+            if errno == ENOENT { return path }
+            throw StasisError(.io, "cannot stat '\(path)': \(systemErrorText())")
+        }
+        var target = path
+        if (status.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = realpath(path, nil) else {
+                throw StasisError(.io,
+                    "'\(path)' is a symbolic link whose target cannot be resolved: \(systemErrorText())")
+            }
+            target = String(cString: resolved)
+            free(resolved)
+            guard stat(target, &status) == 0 else {
+                throw StasisError(.io, "cannot stat '\(target)': \(systemErrorText())")
+            }
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw StasisError(.io,
+                "'\(target)' exists and is not a regular file (a directory, device, FIFO or socket); saves replace only regular files")
+        }
+        return target
     }
 
     private static func directory(of path: String) -> String {

@@ -20,21 +20,21 @@ public final class VersionedIndex: @unchecked Sendable {
     private var slots: SlotTable
     private var defaults: SearchOptions
 
+    /// Largest vector dimension an index accepts.
+    public static let maxDimension = 1 << 16
+
     /// Creates an empty index.
-    /// - Throws: `.invalidArgument` for a non-positive dimension or an unknown/unsupported factory.
+    /// - Throws: `.invalidArgument` for a dimension outside 1...`maxDimension` or a factory
+    ///   description outside `IndexFactory`'s grammar and limits.
     public init(dimension: Int, factory: String, space: String? = nil) throws {
-        guard dimension > 0, dimension <= 1 << 16 else {
-            throw StasisError.invalid("dimension must be in 1...\(1 << 16), got \(dimension)")
+        guard dimension > 0, dimension <= Self.maxDimension else {
+            throw StasisError.invalid("dimension must be in 1...\(Self.maxDimension), got \(dimension)")
         }
-        let trimmed = factory.trimmingSpaces
-        guard !trimmed.isEmpty else { throw StasisError.invalid("factory description is empty") }
-        guard !trimmed.contains("IDMap") else {
-            throw StasisError.invalid("factory '\(factory)': omit IDMap; Stasis maps ids itself")
-        }
+        let checked = try IndexFactory(factory, dimension: dimension)
         self.dimension = dimension
-        self.factory = trimmed
+        self.factory = checked.canonical
         self.space = space
-        self.faiss = try FaissIndex(dimension: dimension, factory: trimmed)
+        self.faiss = try FaissIndex(dimension: dimension, factory: checked.canonical)
         self.slots = SlotTable()
         self.defaults = SearchOptions()
     }
