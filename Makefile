@@ -1,7 +1,7 @@
 # Stasis build entry points. The README's two commands are `make demo` and `make test`.
 PREFIX ?= /usr/local
 
-.PHONY: all build demo test bench install clean
+.PHONY: all build demo test soak bench install clean
 
 all: build
 
@@ -17,6 +17,10 @@ demo: build
 ## Build, then run every test: Swift, C ABI, Python, CLI, examples, install.
 test: build
 	scripts/test.sh
+
+## Long robustness runs (opt-in): thousands of crafted index files, each opened in a child process.
+soak: build
+	scripts/soak.sh
 
 ## Benchmarks against the faiss-cpu wheel (installs it when missing).
 bench: build

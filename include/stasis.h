@@ -163,12 +163,24 @@ typedef struct stasis_search_options {
 #define STASIS_SEARCH_OPTIONS_INIT {sizeof(stasis_search_options), 0, 0, 0, 0}
 
 /**
- * Creates an empty index of dimension `dim` from a Faiss factory description:
- * "Flat" (exact), "HNSW<M>" (graph, e.g. "HNSW32"), "IVF<lists>,Flat", "IVF<lists>,PQ<m>",
- * "IVF<lists>,SQ8". IVF and PQ types need stasis_index_train before adding.
+ * Creates an empty index of dimension `dim` (1...65536) from a factory description. Accepted
+ * descriptions, every number checked before Faiss sees it:
+ *   "Flat"                                exact search
+ *   "HNSW<M>", "HNSW<M>,Flat"             graph; M in 2...256 ("HNSW" alone means HNSW32)
+ *   "HNSW<M>,SQ8" (or SQ4, SQ6, SQfp16)   graph over scalar-quantised vectors
+ *   "IVF<lists>,Flat"                     inverted lists; lists in 1...1048576
+ *   "IVF<lists>,SQ8" (or SQ4, SQ6, SQfp16)
+ *   "IVF<lists>,PQ<m>[x<bits>][np]"       product codes; m in 1...dim and divides dim, bits in
+ *                                         1...8 (default 8); "np" skips polysemous training,
+ *                                         which is slow for large m
+ * Anything else (other Faiss types, IDMap, HNSW over PQ, which Faiss 1.7.3 builds with the L2
+ * metric) is refused. stasis_index_factory reports the canonical form ("HNSW" -> "HNSW32").
+ * IVF, PQ and SQ types need stasis_index_train before adding; training needs at least as many
+ * vectors as lists (or PQ centroids, 2^bits).
  * On success *out receives a new handle, to be released with stasis_index_free.
- * Errors: STASIS_ERROR_INVALID_ARGUMENT for a NULL pointer, dim <= 0, or a factory string Faiss
- * does not understand or Stasis does not support (the message names it). *out is NULL on error.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT for a NULL pointer, dim outside 1...65536, or a
+ * description outside the grammar or its limits (the message names the part and the limit).
+ * *out is NULL on error.
  */
 STASIS_API stasis_status stasis_index_create(int64_t dim, const char* factory, stasis_index** out);
 
@@ -270,16 +282,27 @@ STASIS_API stasis_status stasis_index_lookup(const stasis_index* index, int64_t 
  * Saves the index to one file at `path`, atomically: the bytes go to a temporary file in the same
  * directory, which is fsynced and renamed over `path`, so a crash leaves either the previous file
  * or the complete new one. Runs concurrently with searches.
+ * `path` must be a regular file or not exist: a directory, device node, FIFO or socket is refused
+ * (renaming over it would replace it). A symbolic link is followed: the file it points to is
+ * replaced and the link stays; a link to a missing location is refused. Every save in this header
+ * (spaces, encoders) follows the same rules.
  * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL), STASIS_ERROR_IO (the message carries the OS
- * reason; `path` is untouched).
+ * reason or names the non-regular target; `path` is untouched).
  */
 STASIS_API stasis_status stasis_index_save(const stasis_index* index, const char* path);
 
 /**
  * Opens an index saved by stasis_index_save. On success *out receives a new handle.
+ * The checksums guard against bit rot, not against a crafted file, and Faiss's reader trusts its
+ * input; so before Faiss reads the payload its structure is checked against the bytes present:
+ * type codes (only the index types stasis_index_create makes), dimension, metric, every size and
+ * count, PQ and SQ parameters and tables, HNSW levels, offsets, neighbour ids (in range and on
+ * the level that lists them), entry point and search parameters, IVF quantizer, list ids (each
+ * < the vector count) and list sizes (summing to it). A file that fails is CORRUPT_FILE. The
+ * checks read every neighbour id and list id once; see docs/formats.md for their cost.
  * Errors: STASIS_ERROR_IO (missing or unreadable), STASIS_ERROR_CORRUPT_FILE (not a Stasis index,
- * truncated, checksum mismatch), STASIS_ERROR_UNSUPPORTED_FORMAT (written by a newer Stasis).
- * *out is NULL on error. Thread-safe.
+ * truncated, checksum mismatch, malformed payload), STASIS_ERROR_UNSUPPORTED_FORMAT (written by a
+ * newer Stasis). *out is NULL on error. Thread-safe.
  */
 STASIS_API stasis_status stasis_index_open(const char* path, stasis_index** out);
 
@@ -327,13 +350,15 @@ STASIS_API stasis_status stasis_space_create(const char* kind, int64_t classes, 
 /** Releases a space handle. NULL is a no-op. */
 STASIS_API void stasis_space_free(stasis_space* space);
 
-/** Saves the space (vertices and registry) as a safetensors file, atomically.
+/** Saves the space (vertices and registry) as a safetensors file, atomically, with the target
+ *  rules of stasis_index_save (regular files only; symbolic links followed).
  *  Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL), STASIS_ERROR_IO. */
 STASIS_API stasis_status stasis_space_save(const stasis_space* space, const char* path);
 
 /** Opens a space saved by stasis_space_save; checks the vertices against the fingerprint.
- *  Errors: STASIS_ERROR_IO, STASIS_ERROR_CORRUPT_FILE, STASIS_ERROR_UNSUPPORTED_FORMAT,
- *  STASIS_ERROR_INVALID_ARGUMENT (a Stasis file of another kind). */
+ *  Errors: STASIS_ERROR_IO, STASIS_ERROR_CORRUPT_FILE, STASIS_ERROR_UNSUPPORTED_FORMAT (a newer
+ *  format or an unknown space kind), STASIS_ERROR_INVALID_ARGUMENT (a Stasis file of another
+ *  kind). */
 STASIS_API stasis_status stasis_space_open(const char* path, stasis_space** out);
 
 /** A space file's metadata and tensor shapes as JSON, without loading the vertices; release

@@ -10,7 +10,7 @@ extension Stasis {
         @Option(help: "Encoder file (.safetensors).")
         var encoder: String
 
-        @Option(help: "Threads (0 = all processors).")
+        @Option(parsing: .unconditional, help: "Threads (0 = all processors).")
         var threads: Int = 0
 
         @Argument(help: "Input features (.npy: float32, float16 or float64).")

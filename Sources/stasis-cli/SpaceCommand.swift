@@ -14,10 +14,11 @@ extension Stasis {
             @Option(help: "simplex, orthoplex, cube or spherical-code.")
             var kind: String = "simplex"
 
-            @Option(help: "Number of pre-allocated classes (K); allocate for future classes too.")
+            // .unconditional: "--classes -5" reaches the range check instead of reading as a flag.
+            @Option(parsing: .unconditional, help: "Number of pre-allocated classes (K); allocate for future classes too.")
             var classes: Int
 
-            @Option(help: "Dimension; implied for polytopes (0), required for spherical-code.")
+            @Option(parsing: .unconditional, help: "Dimension; implied for polytopes (0), required for spherical-code.")
             var dim: Int = 0
 
             @Option(help: "Seed of a spherical code.")

@@ -50,6 +50,12 @@ err=$("$cli" space create --kind prism --classes 4 "$work/bad.safetensors" 2>&1)
 set -e
 expect "unknown space kind exits 1" test "$code" = 1
 expect "unknown space kind is named" grep -q "unknown space kind 'prism'" <<<"$err"
+set +e
+err=$("$cli" space create --classes -5 "$work/neg.safetensors" 2>&1); code=$?
+set -e
+expect "negative class count exits 1" test "$code" = 1
+expect "negative class count is named" grep -q "at least 2" <<<"$err"
+expect "negative class count writes nothing" test ! -e "$work/neg.safetensors"
 
 python3 - "$work" <<'PY'
 import json, sys, numpy as np, stasis

@@ -134,6 +134,11 @@ def test_damaged_space_files(tmp_path):
     save_file(tensors, str(bad), metadata=metadata)
     with pytest.raises(stasis.CorruptFileError, match="fingerprint|hash"):
         stasis.Space.open(bad)
+    metadata["space.kind"] = "prism"
+    save_file(load_file(str(good)), str(bad), metadata=dict(metadata, **{"space.kind": "prism"}))
+    with pytest.raises(stasis.UnsupportedFormatError, match="unknown space kind 'prism'"):
+        stasis.Space.open(bad)
+    metadata["space.kind"] = "simplex"
     metadata["stasis.format"] = "9"
     save_file(load_file(str(good)), str(bad), metadata=metadata)
     with pytest.raises(stasis.UnsupportedFormatError, match="format 9"):

@@ -26,7 +26,8 @@ public enum SpaceFile {
         let metadata = contents.metadata
         try StasisMetadata.check(metadata, kind: kind, format: formatVersion, path: path)
         guard let kind = SpaceKind(rawValue: try StasisMetadata.required(metadata, "space.kind", path: path)) else {
-            throw StasisError(.unsupported, "'\(path)': unknown space kind '\(metadata["space.kind"] ?? "")'")
+            throw StasisError(.unsupportedFormat,
+                "'\(path)': unknown space kind '\(metadata["space.kind"] ?? "")' (written by a newer Stasis?)")
         }
         let classes: Int = try StasisMetadata.integer(metadata, "space.classes", path: path)
         let dimension: Int = try StasisMetadata.integer(metadata, "space.dimension", path: path)

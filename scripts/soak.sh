@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Opt-in long runs of the robustness tests (`make soak`); the default suite runs short versions.
+#   STASIS_FUZZ_EDITS   crafted payload edits per index type (default here 5000; suite: 100)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD/bindings/python"
+export STASIS_FUZZ_EDITS="${STASIS_FUZZ_EDITS:-5000}"
+echo "== crafted index payloads: $STASIS_FUZZ_EDITS edits per index type =="
+python3 -m pytest -q Tests/python/test_hardening.py -k crafted
