@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstdarg>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -182,6 +184,8 @@ int64_t scalar_storage(Cursor& c, int64_t d, bool trained) {
 
 /// read_HNSW plus the invariants a search relies on (see Faiss's HNSW::neighbor_range).
 void hnsw_graph(Cursor& c, int64_t ntotal) {
+    // Faiss stores HNSW neighbour ids as int32.
+    if (ntotal > INT32_MAX) malformed("HNSW index claims %lld vectors", (long long)ntotal);
     const uint8_t* probas = nullptr;
     size_t levels_allowed = c.vector(sizeof(double), "HNSW level probabilities", &probas);
     if (levels_allowed < 1 || levels_allowed > kMaxHNSWLevels) {
@@ -227,19 +231,26 @@ void hnsw_graph(Cursor& c, int64_t ntotal) {
                      (unsigned long long)element<uint64_t>(offsets, size_t(ntotal)));
     }
     // Every listed neighbour exists and lives on the level that lists it: a search follows a
-    // level-L link into the neighbour's own level-L list.
+    // level-L link into the neighbour's own level-L list. Every vector has level 0 (checked
+    // above), so only the few upper-level links need the level lookup; level 0, the bulk of the
+    // table, is a range check (the cost at open is in docs/formats.md).
+    std::vector<int32_t> level_of(static_cast<size_t>(ntotal));
+    if (ntotal > 0) std::memcpy(level_of.data(), levels, size_t(ntotal) * sizeof(int32_t));
+    const int32_t count = int32_t(ntotal);
     for (int64_t i = 0; i < ntotal; i++) {
-        int32_t level_count = element<int32_t>(levels, size_t(i));
-        uint64_t base = element<uint64_t>(offsets, size_t(i));
-        for (int32_t level = 0; level < level_count; level++) {
+        const uint8_t* list = neighbors + element<uint64_t>(offsets, size_t(i)) * sizeof(int32_t);
+        bool bad = false;
+        for (int32_t j = 0; j < cum[1]; j++) {
+            int32_t v = element<int32_t>(list, size_t(j));
+            bad |= v < -1 || v >= count;
+        }
+        for (int32_t level = 1; level < level_of[size_t(i)] && !bad; level++) {
             for (int32_t j = cum[size_t(level)]; j < cum[size_t(level) + 1]; j++) {
-                int32_t v = element<int32_t>(neighbors, size_t(base) + size_t(j));
-                if (v == -1) continue;
-                if (v < 0 || v >= ntotal || element<int32_t>(levels, size_t(v)) <= level) {
-                    malformed("HNSW neighbour %d of vector %lld at level %d is invalid", v, (long long)i, level);
-                }
+                int32_t v = element<int32_t>(list, size_t(j));
+                bad |= v < -1 || v >= count || (v >= 0 && level_of[size_t(v)] <= level);
             }
         }
+        if (bad) malformed("HNSW neighbour list of vector %lld names a missing vector or level", (long long)i);
     }
     int32_t entry = c.read<int32_t>("HNSW entry point");
     int32_t max_level = c.read<int32_t>("HNSW top level");
