@@ -1,0 +1,168 @@
+import Testing
+@testable import StasisCore
+
+/// Hand-computed values for the evaluation metrics (2-D vectors, so every score is checkable).
+@Suite struct EvaluateTests {
+    func set(_ rows: [[Float]], _ labels: [Int64], _ role: String = "set") throws -> LabelledVectors {
+        try LabelledVectors(vectors: rows.flatMap { $0 }, labels: labels, dimension: rows.first?.count ?? 2, role: role)
+    }
+
+    func close(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-6) -> Bool {
+        guard let a else { return false }
+        return abs(a - b) <= tolerance
+    }
+
+    @Test func tiesCountAgainstTheQuery() throws {
+        // Query A=(1,0) ties between its A item and a B item: pessimistic rank 2.
+        // Query B=(0,1): B items at scores 1 and 0, the A item at 0 ties the second: ranks 1 and 3.
+        let gallery = try set([[1, 0], [0, 1], [1, 0]], [0, 1, 1])
+        let queries = try set([[1, 0], [0, 1]], [0, 1])
+        let m = try Retrieval.evaluate(queries: queries, gallery: gallery, ks: [2, 1])
+        #expect(m.ks == [1, 2])
+        #expect(m.top1 == 0.5)
+        #expect(m.recall(at: 1) == 0.5)
+        #expect(m.recall(at: 2) == 1)
+        // AP: 1/2 for the first query, (1/1 + 2/3)/2 = 5/6 for the second.
+        #expect(close(m.map, (0.5 + 5.0 / 6) / 2))
+    }
+
+    @Test func aConstantModelScoresZeroNotOneOverN() throws {
+        let gallery = try set([[1, 0], [1, 0], [1, 0]], [0, 1, 2])
+        let queries = try set([[1, 0], [1, 0], [1, 0]], [0, 1, 2])
+        let m = try Retrieval.evaluate(queries: queries, gallery: gallery, ks: [1, 3])
+        #expect(m.top1 == 0)
+        #expect(m.recall(at: 3) == 1)
+        #expect(close(m.map, 1.0 / 3))
+    }
+
+    @Test func templatesAreNormalisedClassMeans() throws {
+        // Class 0 template = normalise((1,0)+(0,1)) = (0.707, 0.707); class 1 = (-1, 0).
+        let gallery = try set([[1, 0], [0, 1], [-1, 0]], [0, 0, 1])
+        let queries = try set([[0.2, 1], [-1, -0.9]], [0, 1])
+        let m = try Retrieval.evaluate(queries: queries, gallery: gallery, ks: [1], mode: .templates)
+        #expect(m.top1 == 1)
+        #expect(m.map == 1)
+    }
+
+    @Test func leaveOneOutTemplatesDropTheQueryFromItsOwnClassMean() throws {
+        // A: (1,0), (0.8,0.6); B: (0.6,0.8), (0,1). Query (0.8,0.6) without itself sees A = (1,0):
+        // 0.8, and B = normalise((0.6,1.8)): 0.822, so it is wrong (with itself in A it would be
+        // right: 0.949). By symmetry the same for (0.6,0.8); the two outer items are right.
+        let items = try set([[1, 0], [0.8, 0.6], [0.6, 0.8], [0, 1]], [0, 0, 1, 1])
+        let m = try Retrieval.evaluate(queries: items, ks: [1, 2], mode: .templates)
+        #expect(m.top1 == 0.5)
+        #expect(m.recall(at: 2) == 1)
+        #expect(close(m.map, 0.75))
+    }
+
+    @Test func leaveOneOutItemsSkipTheQueryItself() throws {
+        // Item 4 = (1,1)/√2 scores exactly 0.707 against the A items and the B items alike: a
+        // tie with a wrong item, so it is wrong. Every other item finds its twin at score 1.
+        let items = try set([[1, 0], [1, 0], [0, 1], [0, 1], [1, 1]], [0, 0, 1, 1, 1])
+        let m = try Retrieval.evaluate(queries: items, ks: [1])
+        #expect(m.top1 == 0.8)
+    }
+
+    @Test func badInputsAreNamed() throws {
+        #expect(throws: StasisError.self) { try LabelledVectors(vectors: [1, 0, 0], labels: [0, 1], dimension: 2, role: "q") }
+        #expect(throws: StasisError.self) { try LabelledVectors(vectors: [1, .nan], labels: [0], dimension: 2, role: "q") }
+        #expect(throws: StasisError.self) { try LabelledVectors(vectors: [], labels: [], dimension: 2, role: "q") }
+        let gallery = try set([[1, 0], [0, 1]], [0, 1])
+        let queries = try set([[1, 0]], [7])
+        do {
+            _ = try Retrieval.evaluate(queries: queries, gallery: gallery)
+            Issue.record("a label missing from the gallery must fail")
+        } catch let error as StasisError {
+            #expect(error.message.contains("label 7") && error.message.contains("missing from the gallery"))
+        }
+        // Leave-one-out with a singleton class.
+        #expect(throws: StasisError.self) { try Retrieval.evaluate(queries: try set([[1, 0], [0, 1]], [0, 1])) }
+        #expect(throws: StasisError.self) { try Retrieval.evaluate(queries: queries, gallery: gallery, ks: [0]) }
+        #expect(throws: StasisError.self) { try Retrieval.evaluate(queries: try set([[1, 0, 0]], [0]), gallery: gallery) }
+    }
+
+    @Test func summaryKeepsZerosAndUsesStrictCompatibility() throws {
+        let m: [[Double]] = [[0.5, .nan, .nan], [0.6, 0.7, .nan], [0.5, 0.0, 0.8]]
+        let s = try CompatibilitySummary(matrix: m)
+        #expect(close(s.ac, 1.0 / 3))  // 0.6 > 0.5 only; 0.5 vs 0.5 is a tie, not compatible
+        #expect(close(s.am, 3.1 / 6))  // the genuine 0 counts in the mean
+        #expect(close(s.bc, -0.35))
+        #expect(close(s.fc, -0.45))
+    }
+
+    @Test func singleVersionSummary() throws {
+        let s = try CompatibilitySummary(matrix: [[0.4]])
+        #expect(s.ac == 0 && s.am == 0.4 && s.bc == nil && s.fc == nil)
+        #expect(throws: StasisError.self) { try CompatibilitySummary(matrix: []) }
+        #expect(throws: StasisError.self) { try CompatibilitySummary(matrix: [[0.1, 0], [0.2]]) }
+        #expect(throws: StasisError.self) { try CompatibilitySummary(matrix: [[0.1, 0], [.nan, 0.2]]) }
+    }
+
+    @Test func gateNamesFailingCellsAndHonoursTheMargin() throws {
+        let m: [[Double?]] = [[0.5, nil, nil], [0.6, 0.7, nil], [0.5, 0.0, 0.8]]
+        let strict = try GateVerdict.evaluate(matrix: m, versions: [1, 2, 3], metric: "top1", serve: 3, galleries: [1, 2], margin: 0)
+        #expect(!strict.passed && strict.failing == ["v3/v1", "v3/v2"])
+        let tolerant = try GateVerdict.evaluate(matrix: m, versions: [1, 2, 3], metric: "top1", serve: 3, galleries: [1], margin: -0.01)
+        #expect(tolerant.passed && tolerant.failing.isEmpty)
+        let older = try GateVerdict.evaluate(matrix: m, versions: [1, 2, 3], metric: "top1", serve: 2, galleries: [1, 2], margin: 0)
+        #expect(older.passed)
+        #expect(throws: StasisError.self) {
+            try GateVerdict.evaluate(matrix: m, versions: [1, 2, 3], metric: "top1", serve: 1, galleries: [2], margin: 0)
+        }
+        #expect(throws: StasisError.self) {
+            try GateVerdict.evaluate(matrix: m, versions: [1, 2, 3], metric: "top1", serve: 4, galleries: [1], margin: 0)
+        }
+        #expect(throws: StasisError.self) {
+            try GateVerdict.evaluate(matrix: m, versions: [1, 2, 3], metric: "top1", serve: 3, galleries: [], margin: 0)
+        }
+    }
+
+    @Test func matrixFlipsAndPairs() throws {
+        // v1 answers both queries; v2 moves query 0 next to the B item: flip, ECC fails.
+        let gallery = try set([[1, 0], [0, 1]], [0, 1])
+        let v1 = EvaluationVersion(version: 1, queries: try set([[1, 0.1], [0.1, 1]], [0, 1]), gallery: gallery)
+        let v2 = EvaluationVersion(version: 2, queries: try set([[0.1, 1], [0.1, 1]], [0, 1]), gallery: gallery)
+        let report = try Evaluation.run([v1, v2])
+        #expect(report.matrix[0][0] == 1 && report.matrix[1][0] == 0.5 && report.matrix[1][1] == 0.5)
+        #expect(report.matrix[0][1] == nil)
+        #expect(report.ecc[1][0] == false)
+        #expect(report.summary.ac == 0)
+        #expect(report.negativeFlips?[1][0] == 0.5)
+        #expect(!report.gate.passed && report.gate.failing == ["v2/v1"])
+        let pairs = try #require(report.pairSatisfaction?.cells.first)
+        #expect(pairs.sameClass.pairs == 10_000 && pairs.differentClass.pairs == 10_000)
+        // Query 1 is unchanged (ties satisfy both inequalities), query 0 breaks both: about half.
+        #expect(close(pairs.sameClass.rate, 0.5, 0.03) && close(pairs.differentClass.rate, 0.5, 0.03))
+        let again = try Evaluation.run([v1, v2])
+        #expect(again.pairSatisfaction == report.pairSatisfaction)
+    }
+
+    @Test func evaluationInputErrors() throws {
+        #expect(throws: StasisError.self) { try Evaluation.run([]) }
+        let q = try set([[1, 0], [0.9, 0.1]], [0, 0])
+        let gallery = try set([[1, 0]], [0])
+        #expect(throws: StasisError.self) {
+            try Evaluation.run([EvaluationVersion(version: 1, queries: q, gallery: gallery), EvaluationVersion(version: 2, queries: q)])
+        }
+        #expect(throws: StasisError.self) {
+            try Evaluation.run([EvaluationVersion(version: 1, queries: q), EvaluationVersion(version: 1, queries: q)])
+        }
+        var options = EvaluationOptions()
+        options.metric = try MatrixMetric(parsing: "recall@3")
+        let single = try Evaluation.run([EvaluationVersion(version: 4, queries: q)], options: options)
+        #expect(single.ks == [1, 3, 5, 10] && single.summary.bc == nil && single.gate.passed)
+        #expect(throws: StasisError.self) { try MatrixMetric(parsing: "recall@0") }
+    }
+
+    @Test func updateGainUsesTheReference() throws {
+        let gallery = try set([[1, 0], [0, 1]], [0, 1])
+        let v1 = EvaluationVersion(version: 1, queries: try set([[1, 0.1], [1, 0.1]], [0, 1]), gallery: gallery)  // 0.5
+        let v2 = EvaluationVersion(version: 2, queries: try set([[1, 0.1], [0.1, 1]], [0, 1]), gallery: gallery)  // 1.0 on v1
+        var options = EvaluationOptions()
+        options.reference = EvaluationVersion(version: 9, queries: try set([[1, 0.1], [0.1, 1]], [0, 1]), gallery: gallery)
+        let report = try Evaluation.run([v1, v2], options: options)
+        #expect(report.summary.referenceMetric == 1)
+        #expect(report.summary.updateGain?.first == 1.0)  // (1 − 0.5) / (1 − 0.5)
+        #expect(report.negativeFlips?[1][0] == 0)
+    }
+}
