@@ -3,7 +3,7 @@
 # Usage: scripts/ensure-deps.sh [--bench]   (--bench adds the packages the benchmarks compare against)
 set -euo pipefail
 
-apt_packages=(libfaiss-dev libopenblas-dev pkg-config)
+apt_packages=(libfaiss-dev libopenblas-dev pkg-config wordnet-base)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -134,7 +134,7 @@ public func stasis_compatibility_metrics(
 ) -> Int32 {
     boundary {
         let count = try Arguments.count(t, "t")
-        guard count <= 1 << 16 else { throw StasisError(.invalidArgument, "t = \(t) versions is implausibly large") }
+        guard count <= 4096 else { throw StasisError(.invalidArgument, "t = \(t) versions is implausibly large (max 4096)") }
         let values = try Arguments.array(matrix, rows: count, dimension: count, "matrix")
         let rows = (0..<count).map { Array(values[($0 * count)..<(($0 + 1) * count)]) }
         let (ac, am, bc, fc) = (try Arguments.required(outAC, "out_ac"), try Arguments.required(outAM, "out_am"),
@@ -156,7 +156,7 @@ public func stasis_evaluate(
         try ReportHandle.produce(into: out) {
             let count = try Arguments.count(t, "t")
             guard count > 0 else { throw StasisError(.invalidArgument, "t must be >= 1 (no model versions given)") }
-            guard count <= 1 << 16 else { throw StasisError(.invalidArgument, "t = \(t) versions is implausibly large") }
+            guard count <= 4096 else { throw StasisError(.invalidArgument, "t = \(t) versions is implausibly large (max 4096)") }
             let numbers = versions == nil ? (1...count).map { UInt32($0) } : try Arguments.array(versions, rows: count, "versions")
             let queryBase = try Arguments.required(queries, "queries")
             let inputs = try (0..<count).map { i in

@@ -165,4 +165,41 @@ import Testing
         #expect(report.summary.updateGain?.first == 1.0)  // (1 − 0.5) / (1 − 0.5)
         #expect(report.negativeFlips?[1][0] == 0)
     }
+
+    @Test func reportJSONRoundTripsAndRefusesBadShapes() throws {
+        let gallery = try set([[1, 0], [0, 1]], [0, 1])
+        let v1 = EvaluationVersion(version: 1, queries: try set([[1, 0.1], [0.1, 1]], [0, 1]), gallery: gallery)
+        let v2 = EvaluationVersion(version: 2, queries: try set([[0.1, 1], [0.1, 1]], [0, 1]), gallery: gallery)
+        var report = try Evaluation.run([v1, v2])
+        report.attach(backfill: try EvaluationReport.BackfillCurve(fractions: [0, 1], values: [0.5, 1], label: "all"))
+        let text = String(decoding: try report.json(), as: UTF8.self)
+        #expect(text.contains("\"update_gain\" : null"))  // documented keys are present even when unmeasured
+        let back = try EvaluationReport.parse(json: try report.json(), source: "mem")
+        #expect(back.matrix == report.matrix && back.backfill == report.backfill && back.gate == report.gate)
+        let short = text.replacing("\"query_counts\" : [\n    2,\n    2\n  ]", with: "\"query_counts\" : [2]")
+        #expect(short != text)
+        #expect(throws: StasisError.self) { try EvaluationReport.parse(json: Array(short.utf8), source: "mem") }
+        let unordered = text.replacing("\"fractions\" : [\n      0,\n      1\n    ]", with: "\"fractions\" : [1, 0]")
+        #expect(unordered != text)
+        #expect(throws: StasisError.self) { try EvaluationReport.parse(json: Array(unordered.utf8), source: "mem") }
+        #expect(throws: StasisError.self) { try EvaluationReport.parse(json: Array("{}".utf8), source: "mem") }
+        let newer = text.replacing("\"format_version\" : 1", with: "\"format_version\" : 2")
+        #expect(throws: StasisError(.unsupportedFormat,
+            "'mem' is a version 2 evaluation report; this library (\(LibraryVersion.string)) reads version 1")) {
+            try EvaluationReport.parse(json: Array(newer.utf8), source: "mem")
+        }
+    }
+
+    @Test func pageMarksFailingCellsAndEscapesText() throws {
+        let gallery = try set([[1, 0], [0, 1]], [0, 1])
+        let v1 = EvaluationVersion(version: 1, queries: try set([[1, 0.1], [0.1, 1]], [0, 1]), gallery: gallery)
+        let v2 = EvaluationVersion(version: 2, queries: try set([[0.1, 1], [0.1, 1]], [0, 1]), gallery: gallery)
+        var options = EvaluationOptions()
+        options.title = "<script>alert(1)</script>"
+        let page = try Evaluation.run([v1, v2], options: options).html()
+        #expect(!page.contains("<script>") && page.contains("&lt;script&gt;"))
+        #expect(page.contains("<svg") && page.contains("stroke=\"#dc2626\"") && page.contains(">FAIL<"))
+        #expect(!page.contains("http://") || !page.contains("src=\"http"))  // no network assets
+        #expect(ReportFormat.fixed(-0.04, 1) == "0.0" && ReportFormat.fixed(2.345, 2) == "2.35" && ReportFormat.points(-0.031) == "−3.1")
+    }
 }

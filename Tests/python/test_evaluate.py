@@ -1,5 +1,6 @@
 """Evaluation metrics cross-checked against an independent numpy implementation (float64,
 explicit sorting with the pessimistic tie rule), plus the report, the gate and bad inputs."""
+import functools
 import json
 
 import numpy as np
@@ -14,9 +15,12 @@ def unit(x):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def rank_metrics(scores, correct, ks):
-    """scores, correct: (nq, ng); excluded entries have score -inf and correct False... and are
-    removed via the mask `scores > -inf`. Ties: wrong entries first (lexsort keys: correct, -score)."""
+def rank_metrics(scores, correct, ks, decimals=None):
+    """scores, correct: (nq, ng); excluded entries have score -inf and are dropped. Ties: wrong
+    entries first (lexsort keys: correct, -score). `decimals` rounds scores first, so that scores
+    equal in exact arithmetic but apart by float rounding (collinear real vectors) tie here too."""
+    if decimals is not None:
+        scores = np.round(scores, decimals)
     top1, hits, aps = [], {k: [] for k in ks}, []
     for s, c in zip(scores, correct):
         keep = np.isfinite(s)
@@ -31,7 +35,7 @@ def rank_metrics(scores, correct, ks):
     return float(np.mean(top1)), {k: float(np.mean(v)) for k, v in hits.items()}, float(np.mean(aps))
 
 
-def reference_metrics(q, ql, g=None, gl=None, ks=(1, 5, 10), mode="items"):
+def reference_metrics(q, ql, g=None, gl=None, ks=(1, 5, 10), mode="items", decimals=None):
     q = unit(q)
     ql = np.asarray(ql)
     loo = g is None
@@ -40,7 +44,7 @@ def reference_metrics(q, ql, g=None, gl=None, ks=(1, 5, 10), mode="items"):
         scores = q @ g.T
         if loo:
             np.fill_diagonal(scores, -np.inf)
-        return rank_metrics(scores, ql[:, None] == gl[None, :], ks)
+        return rank_metrics(scores, ql[:, None] == gl[None, :], ks, decimals)
     classes = np.unique(gl)
     scores = np.empty((len(q), len(classes)))
     for i in range(len(q)):
@@ -48,7 +52,7 @@ def reference_metrics(q, ql, g=None, gl=None, ks=(1, 5, 10), mode="items"):
             members = g[(gl == label) & ~((np.arange(len(g)) == i) & loo)]
             mean = members.sum(axis=0)
             scores[i, c] = q[i] @ (mean / np.linalg.norm(mean))
-    return rank_metrics(scores, ql[:, None] == classes[None, :], ks)
+    return rank_metrics(scores, ql[:, None] == classes[None, :], ks, decimals)
 
 
 def reference_summary(M):
@@ -320,3 +324,109 @@ def test_evaluate_bad_inputs():
         stasis.evaluate([x, np.eye(4, 5, dtype=np.float32)], labels)
     single = stasis.evaluate([x], labels)
     assert single.ac == 0 and single.bc is None and single.fc is None and single.gate(1, [1]).passed
+
+
+# ---- real features: WordNet noun synsets (Debian wordnet-base, see docs data.md) ---------------
+WORDNET = "/usr/share/wordnet/data.noun"
+
+
+@functools.lru_cache(maxsize=None)
+def wordnet_features(items=2400, seed=0):
+    """Two genuinely different LSA "model versions" of the same WordNet noun synsets: TF-IDF of the
+    gloss words (v1) and of lemmas plus gloss character trigrams (v2), each reduced to 48-d by
+    SVD. Label = the synset's lexicographer file (noun.animal, noun.artifact, ...)."""
+    import os
+    import re
+
+    if not os.path.exists(WORDNET):
+        pytest.skip("wordnet-base not installed (scripts/ensure-deps.sh installs it)")
+    rows = []
+    with open(WORDNET, encoding="latin-1") as f:
+        for line in f:
+            if line.startswith(" "):
+                continue
+            head, _, gloss = line.partition("| ")
+            fields = head.split()
+            count = int(fields[3], 16)
+            rows.append((int(fields[1]), " ".join(fields[4 : 4 + 2 * count : 2]).replace("_", " "), gloss.strip()))
+    rng = np.random.default_rng(seed)
+    picked = [rows[i] for i in rng.choice(len(rows), items, replace=False)]
+    labels = np.array([r[0] for r in picked])
+    keep = np.isin(labels, [c for c, n in zip(*np.unique(labels, return_counts=True)) if n >= 5])
+    picked, labels = [p for p, k in zip(picked, keep) if k], labels[keep]
+
+    def lsa(documents, tokens, width=48):
+        vocab = {}
+        for doc in documents:
+            for token in set(tokens(doc)):
+                vocab[token] = vocab.get(token, 0) + 1
+        terms = sorted((t for t, n in vocab.items() if n >= 3), key=lambda t: -vocab[t])[:3000]
+        column = {t: i for i, t in enumerate(terms)}
+        matrix = np.zeros((len(documents), len(terms)))
+        for r, doc in enumerate(documents):
+            for token in tokens(doc):
+                if token in column:
+                    matrix[r, column[token]] += 1
+        idf = np.log(len(documents) / (1 + (matrix > 0).sum(axis=0)))
+        matrix = np.log1p(matrix) * idf
+        # Randomised SVD (two power iterations): the top `width` directions at a fraction of the cost.
+        basis = matrix @ np.random.default_rng(seed).standard_normal((matrix.shape[1], width + 16))
+        for _ in range(2):
+            basis = matrix @ (matrix.T @ np.linalg.qr(basis)[0])
+        q, _ = np.linalg.qr(basis)
+        u, s, _ = np.linalg.svd(q.T @ matrix, full_matrices=False)
+        features = ((q @ u[:, :width]) * s[:width]).astype(np.float32)
+        features[np.linalg.norm(features, axis=1) < 1e-6, 0] = 1  # a document without known terms
+        return features
+
+    words = lambda text: re.findall(r"[a-z]+", text.lower())
+    trigrams = lambda text: [text[i : i + 3] for i in range(len(text) - 2)]
+    v1 = lsa([g for _, _, g in picked], words)
+    v2 = lsa([f"{lemmas} {g}".lower() for _, lemmas, g in picked], trigrams)
+    return v1, v2, labels
+
+
+def check_close(got, want, queries):
+    """Real features: float32 sgemm and float64 numpy may order a near-tie differently, so allow
+    one query's difference in the counts (top-1, Recall@k) and the same in mAP."""
+    top1, recall, map_ = want
+    slack = 1.0 / queries + 1e-9
+    assert abs(got.top1 - top1) <= slack, (got.top1, top1)
+    for k in recall:
+        assert abs(got.recall[k] - recall[k]) <= slack, (k, got.recall[k], recall[k])
+    assert abs(got.map - map_) <= slack, (got.map, map_)
+
+
+@pytest.mark.parametrize("mode", ["items", "templates"])
+def test_real_features_match_numpy(mode):
+    v1, v2, labels = wordnet_features()
+    n = len(labels)
+    half = n // 2
+    got = stasis.retrieval_metrics(v1, labels, mode=mode)
+    check_close(got, reference_metrics(v1, labels, mode=mode, decimals=6), n)
+    assert 0.05 < got.top1 < 0.95  # real data: neither trivial nor random
+    q, g = slice(0, half), slice(half, n)
+    gl = labels[g]
+    ql = labels[q]
+    present = np.isin(ql, gl)
+    got = stasis.retrieval_metrics(v2[q][present], ql[present], v2[g], gl, mode=mode)
+    check_close(got, reference_metrics(v2[q][present], ql[present], v2[g], gl, mode=mode, decimals=6), int(present.sum()))
+
+
+def test_real_features_matrix_matches_numpy():
+    v1, v2, labels = wordnet_features(items=1600, seed=1)
+    report = stasis.evaluate([v1, v2], labels, metric="map")
+    M = report.matrix
+    units = [unit(v1), unit(v2)]
+    same = labels[:, None] == labels[None, :]
+    for i in range(2):
+        for j in range(i + 1):
+            s = units[i] @ units[j].T
+            np.fill_diagonal(s, -np.inf)
+            want = rank_metrics(s, same & ~np.eye(len(labels), dtype=bool), (1, 5, 10), decimals=6)
+            assert abs(M[i, j] - want[2]) <= 1.0 / len(labels)
+            assert abs(report.data["matrices"]["top1"][i][j] - want[0]) <= 1.0 / len(labels)
+    want = reference_summary(M)
+    assert close(report.ac, want[0]) and close(report.am, want[1]) and close(report.bc, want[2])
+    # Independently fitted LSA bases are not compatible: ECC fails, the gate says no.
+    assert M[1, 0] < M[0, 0] and report.ac == 0 and not report.gate(2, [1])

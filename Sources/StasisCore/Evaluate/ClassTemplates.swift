@@ -20,7 +20,8 @@ struct ClassTemplates {
         let slot = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         var sums = [Double](repeating: 0, count: labels.count * d)
         for (i, label) in gallery.labels.enumerated() {
-            let base = slot[label]! * d
+            guard let position = slot[label] else { continue }  // every label has a slot: built from them
+            let base = position * d
             for j in 0..<d { sums[base + j] += Double(gallery.vectors[i * d + j]) }
         }
         var norms = [Double](repeating: 0, count: labels.count)

@@ -112,6 +112,17 @@ public struct EvaluationReport: Sendable, Codable {
             self.values = values
             self.label = label
         }
+
+        enum CodingKeys: String, CodingKey { case fractions, values, label }
+
+        /// Decoding applies the same checks as `init`, so a hand-edited file cannot smuggle in a
+        /// curve the page cannot draw.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try self.init(fractions: try c.decode([Double].self, forKey: .fractions),
+                          values: try c.decode([Double].self, forKey: .values),
+                          label: try c.decodeIfPresent(String.self, forKey: .label) ?? "")
+        }
     }
 
     enum CodingKeys: String, CodingKey {

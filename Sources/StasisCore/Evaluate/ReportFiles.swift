@@ -57,14 +57,17 @@ extension EvaluationReport {
         try writer.commit()
     }
 
-    /// A decoded report must still be indexable: T × T matrices, one version per row.
+    /// A decoded report must still be indexable by the gate and the page: T × T matrices, one
+    /// count per version (a hand-edited file must fail here, not trap later).
     private func checkShape(source: String) throws {
         let t = versions.count
-        guard t > 0, matrix.count == t, matrix.allSatisfy({ $0.count == t }), ecc.count == t,
+        func square<T>(_ grid: [[T]]?) -> Bool { grid.map { $0.count == t && $0.allSatisfy { $0.count == t } } ?? true }
+        guard t > 0, square(matrix), square(ecc), square(negativeFlips), matrices.values.allSatisfy({ square($0) }),
               queryCounts.count == t, galleryCounts.count == t
         else {
-            throw StasisError(.corruptFile, "'\(source)': the matrix is not \(t) x \(t) for \(t) versions")
+            throw StasisError(.corruptFile, "'\(source)': the matrices are not \(t) x \(t) for \(t) versions, or the counts do not match")
         }
+        guard Set(versions).count == t else { throw StasisError(.corruptFile, "'\(source)': repeated version numbers") }
     }
 
     /// Attaches a backfill curve (shown in the HTML report and written to the JSON).
