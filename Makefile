@@ -23,6 +23,7 @@ bench: build
 	scripts/ensure-deps.sh --bench
 	python3 benchmarks/encode.py
 	python3 benchmarks/run.py
+	python3 benchmarks/evaluate.py
 
 ## Install header, library, CLI and pkg-config file under $(PREFIX).
 install: build

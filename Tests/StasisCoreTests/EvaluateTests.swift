@@ -202,4 +202,51 @@ import Testing
         #expect(!page.contains("http://") || !page.contains("src=\"http"))  // no network assets
         #expect(ReportFormat.fixed(-0.04, 1) == "0.0" && ReportFormat.fixed(2.345, 2) == "2.35" && ReportFormat.points(-0.031) == "−3.1")
     }
+
+    /// The optimised ranking against a plain sort (wrong entries first among equal scores), on
+    /// rows with many exact ties (scores on a coarse grid) and on continuous rows.
+    @Test func rankingMatchesANaiveSort() throws {
+        var state: UInt64 = 12345
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        var relevant: [Float] = [], wrongBefore: [Int] = [], grid: [Int] = []
+        for trial in 0..<400 {
+            let n = 1 + Int(next() % 300)
+            let coarse = trial % 2 == 0
+            let scores: [Float] = (0..<n).map { _ in coarse ? Float(next() % 7) / 7 - 0.4 : Float(next() % 1_000_000) / 500_000 - 1 }
+            let labels: [Int64] = (0..<n).map { _ in Int64(next() % 4) }
+            let excluded = trial % 3 == 0 ? Int(next() % UInt64(n)) : -1
+            let label = labels[Int(next() % UInt64(n))]
+            let got = scores.withUnsafeBufferPointer { s in
+                labels.withUnsafeBufferPointer { l in
+                    QueryRanking.rank(scores: s, labels: l, label: label, excluded: excluded,
+                                      relevant: &relevant, wrongBefore: &wrongBefore, grid: &grid)
+                }
+            }
+            let order = (0..<n).filter { $0 != excluded }.sorted { a, b in
+                scores[a] != scores[b] ? scores[a] > scores[b] : (labels[a] != label && labels[b] == label)
+            }
+            let ranks = order.enumerated().filter { labels[$0.element] == label }.map { $0.offset + 1 }
+            guard !ranks.isEmpty else {
+                #expect(got == nil)
+                continue
+            }
+            let ap = ranks.enumerated().reduce(0.0) { $0 + Double($1.offset + 1) / Double($1.element) } / Double(ranks.count)
+            #expect(got?.firstCorrectRank == ranks[0], "trial \(trial)")
+            #expect(abs((got?.averagePrecision ?? -1) - ap) < 1e-12, "trial \(trial)")
+        }
+        // Correct scores a denormal apart: the grid's scale overflows to +inf; no trap, exact ranks.
+        let tiny: [Float] = [Float.leastNonzeroMagnitude, 0, 0, Float.leastNonzeroMagnitude / 2]
+        let tinyLabels: [Int64] = [1, 1, 2, 2]
+        let ranked = tiny.withUnsafeBufferPointer { s in
+            tinyLabels.withUnsafeBufferPointer { l in
+                QueryRanking.rank(scores: s, labels: l, label: 1, excluded: -1, relevant: &relevant,
+                                  wrongBefore: &wrongBefore, grid: &grid)
+            }
+        }
+        #expect(ranked?.firstCorrectRank == 1)
+        #expect(ranked.map { abs($0.averagePrecision - (1.0 + 2.0 / 4) / 2) < 1e-12 } == true)
+    }
 }

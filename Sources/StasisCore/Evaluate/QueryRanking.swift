@@ -16,11 +16,11 @@ struct QueryRanking {
     ///   - labels: gallery labels, parallel to `scores`.
     ///   - label: the query's class.
     ///   - excluded: gallery index to skip (the query itself under leave-one-out), or -1.
-    ///   - relevant: scratch buffer, reused across queries.
+    ///   - relevant, wrongBefore, grid: scratch buffers, reused across queries.
     /// - Returns: nil when no gallery entry has the query's class (callers check that first).
     static func rank(
-        scores: UnsafeBufferPointer<Float>, labels: [Int64], label: Int64, excluded: Int,
-        relevant: inout [Float], wrongBefore: inout [Int]
+        scores: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Int64>, label: Int64, excluded: Int,
+        relevant: inout [Float], wrongBefore: inout [Int], grid: inout [Int]
     ) -> QueryRanking? {
         relevant.removeAll(keepingCapacity: true)
         for j in 0..<scores.count where j != excluded && labels[j] == label { relevant.append(scores[j]) }
@@ -30,17 +30,47 @@ struct QueryRanking {
         let lowest = relevant[count - 1]
         wrongBefore.removeAll(keepingCapacity: true)
         wrongBefore.append(contentsOf: repeatElement(0, count: count))
-        // A wrong score s precedes every correct score <= s: the first such position in the
-        // descending list is found by binary search and counted once (a difference array).
-        for j in 0..<scores.count where j != excluded && labels[j] != label {
-            let s = scores[j]
-            if s < lowest { continue }
-            var low = 0, high = count - 1
-            while low < high {
-                let mid = (low + high) / 2
-                if relevant[mid] <= s { high = mid } else { low = mid + 1 }
+        // A wrong score s precedes every correct score <= s. Its position in the descending list
+        // (p = the number of correct scores > s) is counted once per position (a difference
+        // array). p comes from a uniform grid over [lowest, best): each cell stores p at its lower
+        // edge, then p is corrected by walking the few thresholds between that edge and s. A
+        // binary search costs several mispredicted branches per gallery entry; this costs about
+        // one predictable step. The walks make the result exact whatever the rounding of the cell.
+        let best = relevant[0]
+        if best > lowest {
+            let cells = min(4 * count, 4096)
+            let scale = Float(cells) / (best - lowest)
+            grid.removeAll(keepingCapacity: true)
+            var above = count
+            for cell in 0..<cells {
+                let edge = lowest + Float(cell) / scale
+                while above > 0 && relevant[above - 1] <= edge { above -= 1 }
+                grid.append(above)
             }
-            wrongBefore[low] += 1
+            relevant.withUnsafeBufferPointer { sorted in
+                grid.withUnsafeBufferPointer { table in
+                    wrongBefore.withUnsafeMutableBufferPointer { counts in
+                        for j in 0..<scores.count where j != excluded && labels[j] != label {
+                            let s = scores[j]
+                            if s < lowest { continue }
+                            if s >= best {
+                                counts[0] &+= 1
+                                continue
+                            }
+                            // NaN or +inf (a gap so small that `scale` overflowed) falls in the
+                            // last cell; the walks below then find p exactly all the same.
+                            let position = (s - lowest) * scale
+                            var p = table[position >= 0 && position < Float(cells) ? Int(position) : cells - 1]
+                            while p < count && sorted[p] > s { p &+= 1 }
+                            while p > 0 && sorted[p &- 1] <= s { p &-= 1 }
+                            counts[p] &+= 1
+                        }
+                    }
+                }
+            }
+        } else {
+            // Every correct score is equal: wrong scores >= it come first.
+            for j in 0..<scores.count where j != excluded && labels[j] != label && scores[j] >= best { wrongBefore[0] += 1 }
         }
         var wrong = 0
         var precisionSum = 0.0

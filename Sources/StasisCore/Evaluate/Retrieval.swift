@@ -72,38 +72,56 @@ public enum Retrieval {
         }
     }
 
-    /// Scores queries against `entries` in blocks (sgemm) and ranks every row.
-    /// `adjust` may rewrite a score row before ranking (leave-one-out templates).
+    /// Scores queries against `entries` in blocks (sgemm, BLAS threads) and then ranks the
+    /// block's rows on every core (`ThreadSettings.count`); the two phases alternate, so the pools
+    /// never compete. `adjust` may rewrite a score row before ranking (leave-one-out templates);
+    /// it runs concurrently on distinct rows.
     private static func scan(
         queries: LabelledVectors, entries: [Float], labels: [Int64], dimension: Int,
         adjust: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void, excluded: (Int) -> Int
     ) throws -> [QueryRanking] {
         let n = labels.count
         let blockRows = max(1, min(queries.count, (8 << 20) / max(n, 1)))
+        let threads = ThreadSettings.count
         var scores = [Float](repeating: 0, count: blockRows * n)
-        var rankings: [QueryRanking] = []
-        rankings.reserveCapacity(queries.count)
-        var relevant: [Float] = []
-        var wrongBefore: [Int] = []
+        var rankings = [QueryRanking](repeating: QueryRanking(firstCorrectRank: 0, averagePrecision: 0), count: queries.count)
+        var failures = [StasisError?](repeating: nil, count: threads)
         try queries.vectors.withUnsafeBufferPointer { q in
             try entries.withUnsafeBufferPointer { g in
-                try scores.withUnsafeMutableBufferPointer { s in
-                    for start in stride(from: 0, to: queries.count, by: blockRows) {
-                        let rows = min(blockRows, queries.count - start)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(dimension),
-                                    1, q.baseAddress! + start * dimension, Int32(dimension), g.baseAddress, Int32(dimension),
-                                    0, s.baseAddress, Int32(n))
-                        for r in 0..<rows {
-                            let i = start + r
-                            let row = UnsafeMutableBufferPointer(rebasing: s[(r * n)..<((r + 1) * n)])
-                            try adjust(i, row)
-                            guard let ranking = QueryRanking.rank(
-                                scores: UnsafeBufferPointer(row), labels: labels, label: queries.labels[i],
-                                excluded: excluded(i), relevant: &relevant, wrongBefore: &wrongBefore)
-                            else {
-                                throw StasisError(.internalError, "query \(i) found no entry of its class after the coverage check")
+                try labels.withUnsafeBufferPointer { galleryLabels in
+                    try scores.withUnsafeMutableBufferPointer { s in
+                        try rankings.withUnsafeMutableBufferPointer { out in
+                            try failures.withUnsafeMutableBufferPointer { errors in
+                                for start in stride(from: 0, to: queries.count, by: blockRows) {
+                                    let rows = min(blockRows, queries.count - start)
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(dimension),
+                                                1, q.baseAddress! + start * dimension, Int32(dimension), g.baseAddress, Int32(dimension),
+                                                0, s.baseAddress, Int32(n))
+                                    let parts = min(threads, rows)
+                                    runParallel(parts: parts) { part in
+                                        var relevant: [Float] = []
+                                        var wrongBefore: [Int] = []
+                                        var grid: [Int] = []
+                                        do {
+                                            for r in stride(from: part, to: rows, by: parts) {
+                                                let i = start + r
+                                                let row = UnsafeMutableBufferPointer(rebasing: s[(r * n)..<((r + 1) * n)])
+                                                try adjust(i, row)
+                                                guard let ranking = QueryRanking.rank(
+                                                    scores: UnsafeBufferPointer(row), labels: galleryLabels, label: queries.labels[i],
+                                                    excluded: excluded(i), relevant: &relevant, wrongBefore: &wrongBefore, grid: &grid)
+                                                else {
+                                                    throw StasisError(.internalError, "query \(i) found no entry of its class after the coverage check")
+                                                }
+                                                out[i] = ranking
+                                            }
+                                        } catch {
+                                            errors[part] = error as? StasisError ?? StasisError(.internalError, "\(error)")
+                                        }
+                                    }
+                                    if let failure = errors.compactMap({ $0 }).first { throw failure }
+                                }
                             }
-                            rankings.append(ranking)
                         }
                     }
                 }
