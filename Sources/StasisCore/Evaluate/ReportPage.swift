@@ -63,6 +63,14 @@ struct ReportPage {
         let older = gate.galleries.filter { $0 != gate.serve }
         let scope = older.isEmpty ? "its own gallery only" : "the galleries of " + older.map { "v\($0)" }.joined(separator: ", ")
         let marginText = gate.margin == 0 ? "strictly better than each gallery's own model" : "better than each gallery's own model by more than \(F.points(gate.margin)) points"
+        if older.isEmpty {
+            return """
+                <section class="verdict pass"><div class="badge">PASS</div><div>
+                <h2>v\(gate.serve) serves \(scope)</h2>
+                <p>No older gallery to check: compatibility needs at least two versions.</p></div></section>
+
+                """
+        }
         if gate.passed {
             return """
                 <section class="verdict pass"><div class="badge">PASS</div><div>
@@ -129,7 +137,8 @@ struct ReportPage {
         let cell = count <= 4 ? 96.0 : max(40, 440 / Double(count))
         let left = 70.0, top = 52.0
         let size = cell * Double(count)
-        let width = left + size + 16, height = top + size + 74
+        let legend = max(size, 240)  // wide enough for its three labels even for one version
+        let width = left + legend + 16, height = top + size + 74
         var values: [Double] = []
         for t in 0..<count { for k in 0...t { if let v = report.matrix[t][k] { values.append(v) } } }
         let low = values.min() ?? 0, high = values.max() ?? 1
@@ -179,10 +188,10 @@ struct ReportPage {
         }
         let legendY = top + size + 22
         svg += """
-            <rect x="\(left)" y="\(legendY)" width="\(size)" height="10" rx="3" fill="url(#scale)"/>
+            <rect x="\(left)" y="\(legendY)" width="\(legend)" height="10" rx="3" fill="url(#scale)"/>
             <text x="\(left)" y="\(legendY + 26)" class="legend">\(F.percent(low))</text>
-            <text x="\(left + size)" y="\(legendY + 26)" class="legend" text-anchor="end">\(F.percent(high))</text>
-            <text x="\(left + size / 2)" y="\(legendY + 26)" class="legend" text-anchor="middle">\(metricName), %</text>
+            <text x="\(left + legend)" y="\(legendY + 26)" class="legend" text-anchor="end">\(F.percent(high))</text>
+            <text x="\(left + legend / 2)" y="\(legendY + 26)" class="legend" text-anchor="middle">\(metricName), %</text>
             </svg>
             """
         return """
