@@ -44,6 +44,18 @@ import Testing
         #expect(m.map == 1)
     }
 
+    @Test func aClassWithoutQueriesStillCompetes() throws {
+        // Class 2 has gallery items but no query (an empty class on the query side): its template
+        // (0.8,0.6) outscores class 0's (1,0) for the query (1,0.5)/‖·‖: 0.984 vs 0.894. Without
+        // it both queries are right.
+        let gallery = try set([[1, 0], [0, 1], [0.8, 0.6]], [0, 1, 2])
+        let queries = try set([[1, 0.5], [0, 1]], [0, 1])
+        let with = try Retrieval.evaluate(queries: queries, gallery: gallery, ks: [1, 2], mode: .templates)
+        #expect(with.top1 == 0.5 && with.recall(at: 2) == 1 && close(with.map, 0.75))
+        let without = try Retrieval.evaluate(queries: queries, gallery: try set([[1, 0], [0, 1]], [0, 1]), ks: [1], mode: .templates)
+        #expect(without.top1 == 1)
+    }
+
     @Test func leaveOneOutTemplatesDropTheQueryFromItsOwnClassMean() throws {
         // A: (1,0), (0.8,0.6); B: (0.6,0.8), (0,1). Query (0.8,0.6) without itself sees A = (1,0):
         // 0.8, and B = normalise((0.6,1.8)): 0.822, so it is wrong (with itself in A it would be
