@@ -135,6 +135,26 @@ gate --queries "$work/ev_q1.npy" --query-labels "$work/ev_labels.npy" --gallery 
 expect "a gallery too short for its labels exits 2" test "$code" = 2
 gate
 expect "no input (T = 0) exits 2" test "$code" = 2
+python3 - "$work" <<'PY'
+import json, sys, numpy as np
+from safetensors.numpy import save_file
+work = sys.argv[1]
+rng = np.random.default_rng(1)
+for version in (1, 3):
+    save_file({"layers.0.weight": rng.standard_normal((16, 8)).astype(np.float32)}, f"{work}/ev_enc{version}.safetensors",
+              metadata={"stasis.kind": "encoder", "stasis.format": "1", "stasis.space": "0123456789abcdef",
+                        "stasis.version": str(version), "stasis.input_dim": "8", "stasis.output_dim": "16",
+                        "stasis.layers": json.dumps([{"type": "linear"}])})
+labels = rng.integers(0, 3, 60)
+np.save(f"{work}/ev_features.npy", (rng.standard_normal((3, 8))[labels] + 0.5 * rng.standard_normal((60, 8))).astype(np.float32))
+np.save(f"{work}/ev_flabels.npy", labels)
+PY
+"$cli" evaluate --encoder "$work/ev_enc1.safetensors" --encoder "$work/ev_enc3.safetensors" \
+    --queries "$work/ev_features.npy" --queries "$work/ev_features.npy" --query-labels "$work/ev_flabels.npy" \
+    --mode templates --metric map --json "$work/ev_enc.json" --html "$work/ev_enc.html" >/dev/null
+expect "evaluate through encoders takes their versions" python3 -c "
+import json, sys; r = json.load(open(sys.argv[1]))
+assert r['versions'] == [1, 3] and r['mode'] == 'templates' and r['metric'] == 'map' and r['protocol'] == 'leave_one_out'" "$work/ev_enc.json"
 set +e; "$cli" evaluate --query-labels "$work/ev_labels.npy" 2>"$work/ev.err"; code=$?; set -e
 expect "evaluate without versions exits 1" test "$code" = 1
 expect "evaluate names T = 0" grep -q "T = 0" "$work/ev.err"
