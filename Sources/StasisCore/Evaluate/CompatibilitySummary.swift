@@ -8,9 +8,13 @@
 /// - FC = mean over t ≥ 1 of M[t][t−1] − M[t][t] (each model against its predecessor's gallery).
 /// BC and FC are nil for T = 1 (no pair of versions).
 public struct CompatibilitySummary: Sendable, Equatable, Codable {
+    /// Average compatibility, in [0, 1].
     public let ac: Double
+    /// Average multi-model metric.
     public let am: Double
+    /// Backward compatibility (nil for T = 1).
     public let bc: Double?
+    /// Forward compatibility (nil for T = 1).
     public let fc: Double?
 
     /// Computes the summary of a T × T matrix (T ≥ 1).

@@ -6,25 +6,34 @@ import FoundationEssentials
 /// A negative margin tolerates a small loss, a positive one demands a gain. The version's own
 /// gallery (k = t) always passes: nothing older is involved.
 public struct GateVerdict: Sendable, Codable, Equatable {
+    /// Version that would serve queries.
     public var serve: UInt32
+    /// Gallery versions it must serve, as asked.
     public var galleries: [UInt32]
+    /// Required gain over each gallery's baseline.
     public var margin: Double
+    /// Metric of the matrix the verdict was taken on.
     public var metric: String
+    /// True when every checked cell passes.
     public var passed: Bool
     /// Names of the failing cells, "v<t>/v<k>" (query version / gallery version).
     public var failing: [String]
+    /// Every checked cell, in the order of `galleries`.
     public var cells: [Cell]
 
     /// One checked cell.
     public struct Cell: Sendable, Codable, Equatable {
         /// "v<t>/v<k>".
         public var name: String
+        /// t: the version whose queries are answered.
         public var queryVersion: UInt32
+        /// k: the version whose gallery answers them.
         public var galleryVersion: UInt32
         /// M[t][k].
         public var value: Double
         /// M[k][k], what version k's own queries achieve on that gallery.
         public var baseline: Double
+        /// value − baseline > margin, or the version's own gallery.
         public var passed: Bool
 
         enum CodingKeys: String, CodingKey {

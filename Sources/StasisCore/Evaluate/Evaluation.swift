@@ -2,10 +2,14 @@
 /// (leave-one-out), its gallery. Vectors of different versions that meet in a cell must share a
 /// dimension (the same stationary space, or already mapped by an adapter).
 public struct EvaluationVersion: Sendable {
+    /// Model version number (distinct per evaluation).
     public var version: UInt32
+    /// Queries encoded by this version.
     public var queries: LabelledVectors
+    /// Gallery encoded by this version; nil for leave-one-out.
     public var gallery: LabelledVectors?
 
+    /// Bundles one version's sets.
     public init(version: UInt32, queries: LabelledVectors, gallery: LabelledVectors? = nil) {
         self.version = version
         self.queries = queries
@@ -17,18 +21,22 @@ public struct EvaluationVersion: Sendable {
 public struct EvaluationOptions: Sendable {
     /// Metric of the matrix, the summary and the gate.
     public var metric: MatrixMetric = .top1
+    /// Per-item or class-template gallery.
     public var mode: GalleryMode = .items
     /// k values of the Recall@k matrices (the metric's own k is added when missing).
     public var ks: [Int] = [1, 5, 10]
     /// Pairs sampled per cell and per kind for the pair inequalities; 0 skips them.
     public var pairSamples: Int = 10_000
+    /// Seed of the pair sampling.
     public var seed: UInt64 = 0
     /// Margin of the report's default gate (newest version against every gallery).
     public var margin: Double = 0
+    /// Title of the report.
     public var title: String = "Model compatibility report"
     /// An unconstrained model trained like the newest one (new*), for the update gain.
     public var reference: EvaluationVersion?
 
+    /// The defaults: top-1, items, k = 1, 5, 10, 10000 pairs, seed 0, margin 0.
     public init() {}
 }
 

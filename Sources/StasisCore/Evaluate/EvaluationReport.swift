@@ -7,7 +7,9 @@ public struct EvaluationReport: Sendable, Codable {
     public var format = "stasis.evaluation"
     /// Raised only when a key changes meaning or disappears; new keys may appear at any time.
     public var formatVersion = 1
+    /// Stasis version that wrote the report.
     public var libraryVersion = LibraryVersion.string
+    /// Report title.
     public var title: String
     /// Name of the matrix metric ("top1", "map", "recall@K").
     public var metric: String
@@ -21,7 +23,9 @@ public struct EvaluationReport: Sendable, Codable {
     public var ks: [Int]
     /// Model version numbers, oldest first.
     public var versions: [UInt32]
+    /// Query rows per version.
     public var queryCounts: [Int]
+    /// Gallery rows per version (the queries under leave-one-out).
     public var galleryCounts: [Int]
     /// The compatibility matrix of `metric`.
     public var matrix: [[Double?]]
@@ -29,11 +33,13 @@ public struct EvaluationReport: Sendable, Codable {
     public var matrices: [String: [[Double?]]]
     /// ECC per cell below the diagonal: M[t][k] > M[k][k] (strict).
     public var ecc: [[Bool?]]
+    /// AC, AM, BC, FC and the update gain of `matrix`.
     public var summary: Summary
     /// Per cell below the diagonal: fraction of queries right at top-1 with version k's queries on
     /// version k's gallery and wrong with version t's queries on it. Nil when the query sets of the
     /// versions do not hold the same items.
     public var negativeFlips: [[Double?]]?
+    /// Pair-inequality rates; nil when not measured.
     public var pairSatisfaction: PairReport?
     /// The default cutover question: the newest version serving every gallery, at `gateMargin`.
     public var gate: GateVerdict
@@ -44,9 +50,13 @@ public struct EvaluationReport: Sendable, Codable {
 
     /// AC, AM, BC, FC (see `CompatibilitySummary`) and the update gain.
     public struct Summary: Sendable, Codable, Equatable {
+        /// Average compatibility.
         public var ac: Double
+        /// Average multi-model metric.
         public var am: Double
+        /// Backward compatibility (nil for T = 1).
         public var bc: Double?
+        /// Forward compatibility (nil for T = 1).
         public var fc: Double?
         /// Metric of the unconstrained reference model on its own gallery (M(new*, new*)).
         public var referenceMetric: Double?
@@ -65,7 +75,9 @@ public struct EvaluationReport: Sendable, Codable {
     public struct PairReport: Sendable, Codable, Equatable {
         /// Pairs requested per cell and per kind (same class, different class).
         public var samplesRequested: Int
+        /// Seed of the sampling.
         public var seed: UInt64
+        /// One entry per cell below the diagonal.
         public var cells: [PairCell]
 
         enum CodingKeys: String, CodingKey {
@@ -76,9 +88,13 @@ public struct EvaluationReport: Sendable, Codable {
 
     /// One cell's pair rates.
     public struct PairCell: Sendable, Codable, Equatable {
+        /// t: the newer version (its queries).
         public var queryVersion: UInt32
+        /// k: the older version (its gallery).
         public var galleryVersion: UInt32
+        /// Same-class pairs: the new query must be at least as close.
         public var sameClass: PairSatisfaction
+        /// Different-class pairs: the new query must be at least as far.
         public var differentClass: PairSatisfaction
 
         enum CodingKeys: String, CodingKey {
@@ -91,7 +107,9 @@ public struct EvaluationReport: Sendable, Codable {
 
     /// A backfill curve: after re-encoding `fractions[i]` of the gallery, the metric is `values[i]`.
     public struct BackfillCurve: Sendable, Codable, Equatable {
+        /// Fractions of the gallery re-encoded, ascending in [0, 1].
         public var fractions: [Double]
+        /// Metric at each fraction.
         public var values: [Double]
         /// What the curve shows (policy, versions), free text.
         public var label: String
@@ -149,6 +167,7 @@ public struct EvaluationReport: Sendable, Codable {
 // Explicit encoders: the synthesised ones omit nil values, but a documented key must always be
 // present (null when not measured) so that consumers can rely on the key set.
 extension EvaluationReport {
+    /// Encodes every documented key, nil as null.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(format, forKey: .format)
@@ -176,6 +195,7 @@ extension EvaluationReport {
 }
 
 extension EvaluationReport.Summary {
+    /// Encodes every documented key, nil as null.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(ac, forKey: .ac)
@@ -190,6 +210,7 @@ extension EvaluationReport.Summary {
 extension PairSatisfaction {
     enum CodingKeys: String, CodingKey { case rate, pairs }
 
+    /// Encodes every documented key, nil as null.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(rate, forKey: .rate)

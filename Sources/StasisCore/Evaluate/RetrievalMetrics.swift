@@ -8,11 +8,13 @@
 public struct RetrievalMetrics: Sendable, Equatable, Codable {
     /// Number of queries averaged.
     public let queries: Int
+    /// Top-1 accuracy (CMC@1).
     public let top1: Double
     /// The k values of `recall`, ascending, without repeats.
     public let ks: [Int]
     /// Recall@k for each k of `ks`, in the same order.
     public let recall: [Double]
+    /// Mean average precision.
     public let map: Double
 
     /// Recall@k, or nil when `k` was not requested.
