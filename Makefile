@@ -16,6 +16,7 @@ demo: build
 
 ## Build, then run every test: Swift, C ABI, Python, CLI, examples, install.
 test: build
+	scripts/ensure-deps.sh --test
 	scripts/test.sh
 
 ## Long robustness runs (opt-in): thousands of crafted index files, each opened in a child process.
@@ -27,6 +28,7 @@ bench: build
 	scripts/ensure-deps.sh --bench
 	python3 benchmarks/encode.py
 	python3 benchmarks/run.py
+	python3 benchmarks/evaluate.py
 
 ## Install header, library, CLI and pkg-config file under $(PREFIX).
 install: build

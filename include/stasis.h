@@ -525,6 +525,194 @@ STASIS_API stasis_status stasis_set_portable_kernels(int portable);
  */
 STASIS_API const char* stasis_kernel_name(void);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Evaluation: retrieval metrics, compatibility matrix, cutover gate, report                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Every metric is computed with exact search (all query-gallery cosine similarities, BLAS sgemm
+ * over L2-normalised vectors), so it never depends on an approximate index's recall. Values are
+ * fractions in [0, 1]. Formulas and key names: docs/evaluation.md.
+ *
+ * Tie rule: rankings break ties pessimistically. A wrong gallery entry scoring exactly as high as
+ * a correct one ranks before it, so a query is right at top-1 only when a correct entry scores
+ * strictly above every wrong one. Compatibility (ECC, AC, the gate) uses strict >: a new model
+ * that only equals the old one is not counted as compatible.
+ */
+
+/**
+ * A labelled set of vectors: n rows of `dim` floats (any length: the library normalises a copy)
+ * with one int64 class label per row. Borrowed for the duration of the call only. The layout is
+ * fixed for this ABI version (no struct_size).
+ */
+typedef struct stasis_labelled_vectors {
+    int64_t n;
+    int64_t dim;
+    const float* vectors;
+    const int64_t* labels;
+} stasis_labelled_vectors;
+
+/** Gallery modes: every item a candidate, or one L2-normalised mean ("template") per class. */
+#define STASIS_GALLERY_ITEMS 0
+#define STASIS_GALLERY_TEMPLATES 1
+
+/**
+ * Top-1, Recall@k and mAP of `queries` against `gallery`.
+ *  - top-1: fraction of queries whose first-ranked entry has their class (CMC@1).
+ *  - Recall@k: fraction of queries with an entry of their class among the first k (the metric
+ *    learning Recall@k, i.e. CMC@k; Recall@1 = top-1).
+ *  - mAP: mean over queries of average precision over all entries of the query's class.
+ * `gallery` NULL: the queries search each other, each query left out of the gallery (and, with
+ * STASIS_GALLERY_TEMPLATES, out of its own class mean). `mode` is STASIS_GALLERY_ITEMS or
+ * STASIS_GALLERY_TEMPLATES. `ks` holds n_k values of k (each in 1...2^20; n_k may be 0, then
+ * `ks` and `out_recall` may be NULL); out_recall[i] receives Recall@ks[i].
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT for NULL outputs, n = 0, NaN/Inf, a zero vector, a bad k
+ * or mode, a query label missing from the gallery (under leave-one-out: a class with a single
+ * item); STASIS_ERROR_DIMENSION_MISMATCH when queries and gallery differ in dim.
+ * Thread-safe.
+ */
+STASIS_API stasis_status stasis_retrieval_metrics(const stasis_labelled_vectors* queries,
+                                                  const stasis_labelled_vectors* gallery,
+                                                  int32_t mode, int64_t n_k, const int64_t* ks,
+                                                  double* out_top1, double* out_recall,
+                                                  double* out_map);
+
+/**
+ * AC, AM, BC and FC of a compatibility matrix: `matrix` holds t x t doubles, row-major,
+ * matrix[i * t + j] = metric of version i's queries on version j's gallery; entries above the
+ * diagonal are ignored (may be NaN). With 0-based indexes:
+ *  AC = 2/(t(t-1)) * #{i > j : M[i][j] > M[j][j]}  (strict; 0 when t = 1),
+ *  AM = mean of the t(t+1)/2 entries on and below the diagonal (zeros included),
+ *  BC = mean over j < t-1 of M[t-1][j] - M[j][j],  FC = mean over i >= 1 of M[i][i-1] - M[i][i];
+ *  BC and FC are NaN when t = 1.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT for NULL, t < 1, NaN/Inf on or below the diagonal.
+ * Thread-safe.
+ */
+STASIS_API stasis_status stasis_compatibility_metrics(int64_t t, const double* matrix,
+                                                      double* out_ac, double* out_am,
+                                                      double* out_bc, double* out_fc);
+
+/**
+ * Options of stasis_evaluate. Initialise with STASIS_EVALUATE_OPTIONS_INIT, then change fields;
+ * zero/NULL fields mean "default". NULL instead of a struct means all defaults. The library
+ * reads only the first struct_size bytes.
+ */
+typedef struct stasis_evaluate_options {
+    /** sizeof(stasis_evaluate_options), as compiled by the caller. Required. */
+    size_t struct_size;
+    /** Matrix metric: "top1" (NULL = default), "map" or "recall@K". Copied. */
+    const char* metric;
+    /** STASIS_GALLERY_ITEMS (default) or STASIS_GALLERY_TEMPLATES. */
+    int32_t mode;
+    /** Number of k values in `ks` for the Recall@k matrices; 0 = {1, 5, 10}. */
+    int32_t n_k;
+    const int64_t* ks;
+    /** Pairs sampled per cell and per kind for the pair inequalities; 0 = 10000, < 0 = none. */
+    int64_t pair_samples;
+    /** Seed of the pair sampling: the same seed and inputs give the same rates. */
+    uint64_t seed;
+    /** Margin of the report's default gate (newest version against every gallery). */
+    double margin;
+    /** Report title; NULL = "Model compatibility report". Copied. */
+    const char* title;
+    /** Optional unconstrained reference model (new*) for the update gain: its queries, and its
+     *  gallery (NULL = leave-one-out, which must match how the versions are given). */
+    const stasis_labelled_vectors* reference_queries;
+    const stasis_labelled_vectors* reference_gallery;
+} stasis_evaluate_options;
+
+/** Initialiser for stasis_evaluate_options: struct_size set, everything else default. */
+#define STASIS_EVALUATE_OPTIONS_INIT {sizeof(stasis_evaluate_options), 0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0}
+
+/**
+ * The result of an evaluation: the compatibility matrix, its summary metrics (AC, AM, BC, FC,
+ * update gain), ECC per cell, negative flips, pair-inequality rates, and a default gate.
+ * Thread safety: concurrent calls on one report are safe; stasis_report_set_backfill runs
+ * exclusively. stasis_report_free must not race with any other call on the same handle.
+ */
+typedef struct stasis_report stasis_report;
+
+/**
+ * Evaluates t model versions (oldest first). Cell [i][j] (j <= i) ranks version i's queries
+ * against version j's gallery. `versions` holds t distinct version numbers (NULL = 1..t);
+ * `queries` and `galleries` each point to t stasis_labelled_vectors. `galleries` NULL: every
+ * version's queries serve as its gallery with leave-one-out, which needs the same items, in the
+ * same order and with the same labels, for every version (row i of each version is one item).
+ * Negative flips and pair inequalities are measured only when the query sets hold the same items
+ * (same labels in the same order); otherwise the report's notes say why they are missing.
+ * On success *out receives a report, to be released with stasis_report_free.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (t < 1, NULL, repeated versions, NaN/Inf, zero vectors,
+ * a query label missing from a gallery, bad options), STASIS_ERROR_DIMENSION_MISMATCH (two
+ * versions meeting in a cell differ in dim), STASIS_ERROR_UNSUPPORTED (an options field this
+ * library does not know). *out is NULL on error. Thread-safe.
+ */
+STASIS_API stasis_status stasis_evaluate(int64_t t, const uint32_t* versions,
+                                         const stasis_labelled_vectors* queries,
+                                         const stasis_labelled_vectors* galleries,
+                                         const stasis_evaluate_options* options,
+                                         stasis_report** out);
+
+/** Releases a report. NULL is a no-op. */
+STASIS_API void stasis_report_free(stasis_report* report);
+
+/**
+ * Reads a JSON report written by stasis_report_write_json (e.g. to gate in another process).
+ * Errors: STASIS_ERROR_IO, STASIS_ERROR_CORRUPT_FILE (not a report, bad shape),
+ * STASIS_ERROR_UNSUPPORTED_FORMAT (a newer report format). *out is NULL on error.
+ */
+STASIS_API stasis_status stasis_report_open(const char* path, stasis_report** out);
+
+/** Sets *out to the number of versions t of the report. */
+STASIS_API stasis_status stasis_report_version_count(const stasis_report* report, int64_t* out);
+
+/**
+ * Copies the compatibility matrix (of the report's metric) into `out_matrix`, t x t row-major,
+ * NaN above the diagonal, and the version numbers into `out_versions` (t values; may be NULL).
+ * `capacity` must be exactly t * t. Errors: STASIS_ERROR_INVALID_ARGUMENT for NULL or a wrong
+ * capacity.
+ */
+STASIS_API stasis_status stasis_report_matrix(const stasis_report* report, int64_t capacity,
+                                              uint32_t* out_versions, double* out_matrix);
+
+/**
+ * The cutover gate: may version `serve` answer queries against the galleries of the n versions
+ * in `galleries`? Each gallery version g < serve passes when M[serve][g] - M[g][g] > margin
+ * (strict; a negative margin tolerates a loss, a positive one demands a gain); serve's own
+ * gallery always passes. *out_passed receives 1 (pass) or 0 (fail). When out_json is not NULL it
+ * receives the verdict as JSON (keys serve, galleries, margin, metric, passed, failing: names of
+ * the failing cells as "v<serve>/v<g>", cells: value and baseline of each), to be released with
+ * stasis_string_free. Errors: STASIS_ERROR_INVALID_ARGUMENT for an unknown version, a gallery
+ * newer than `serve`, n = 0, a repeated gallery, a NaN/Inf margin.
+ */
+STASIS_API stasis_status stasis_report_gate(const stasis_report* report, uint32_t serve,
+                                            int64_t n, const uint32_t* galleries, double margin,
+                                            int32_t* out_passed, char** out_json);
+
+/**
+ * Attaches a backfill curve (n >= 2 points: fractions of the gallery re-encoded, ascending in
+ * [0, 1], and the metric at each), replacing any earlier one; `label` (may be NULL) describes it.
+ * It appears in the JSON ("backfill") and as a chart in the HTML report. Exclusive.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT for NULL, n < 2, unordered fractions, NaN/Inf.
+ */
+STASIS_API stasis_status stasis_report_set_backfill(stasis_report* report, int64_t n,
+                                                    const double* fractions, const double* values,
+                                                    const char* label);
+
+/** The report as JSON (stable keys, docs/evaluation.md) in *out_json, released with
+ *  stasis_string_free. */
+STASIS_API stasis_status stasis_report_json(const stasis_report* report, char** out_json);
+
+/** The report as one self-contained HTML page (inline CSS and SVG, no script, no network asset)
+ *  in *out_html, released with stasis_string_free. */
+STASIS_API stasis_status stasis_report_html(const stasis_report* report, char** out_html);
+
+/** Writes the JSON report to `path` atomically (a temporary file renamed over it). Errors:
+ *  STASIS_ERROR_IO. */
+STASIS_API stasis_status stasis_report_write_json(const stasis_report* report, const char* path);
+
+/** Writes the HTML report to `path` atomically. Errors: STASIS_ERROR_IO. */
+STASIS_API stasis_status stasis_report_write_html(const stasis_report* report, const char* path);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing Stasis needs, only when it is missing (Debian bookworm, root).
-# Usage: scripts/ensure-deps.sh [--bench]   (--bench adds the packages the benchmarks compare against)
+# Usage: scripts/ensure-deps.sh [--bench | --test]
+#   --bench adds the packages the benchmarks compare against; --test adds headless Chromium, which
+#   the report-rendering test screenshots the HTML report with.
 set -euo pipefail
 
-apt_packages=(libfaiss-dev libopenblas-dev pkg-config)
+apt_packages=(libfaiss-dev libopenblas-dev pkg-config wordnet-base)
+[ "${1:-}" = "--test" ] && apt_packages+=(chromium)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

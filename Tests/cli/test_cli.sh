@@ -85,5 +85,85 @@ set -e
 expect "wrong feature width exits 1" test "$code" = 1
 expect "wrong feature width is named" grep -q "has 5 columns" <<<"$err"
 
+# ---- stasis evaluate and stasis gate (exit codes: 0 pass, 1 fail, 2 bad input) ----
+python3 - "$work" <<'PY'
+import sys, numpy as np
+work = sys.argv[1]
+rng = np.random.default_rng(0)
+centres = rng.standard_normal((6, 16))
+labels = rng.integers(0, 6, 200)
+base = centres[labels] + rng.standard_normal((200, 16))
+for v in range(3):  # each version noisier: v3 loses to v1's baseline on v1's gallery
+    np.save(f"{work}/ev_q{v + 1}.npy", (base + 0.4 * v * rng.standard_normal(base.shape)).astype(np.float32))
+np.save(f"{work}/ev_labels.npy", labels)
+np.save(f"{work}/ev_short.npy", labels[:50])
+bad = np.load(f"{work}/ev_q1.npy"); bad[3, 2] = np.nan
+np.save(f"{work}/ev_nan.npy", bad)
+PY
+ev=(--queries "$work/ev_q1.npy" --queries "$work/ev_q2.npy" --queries "$work/ev_q3.npy" --query-labels "$work/ev_labels.npy")
+out=$("$cli" evaluate "${ev[@]}" --json "$work/ev.json" --html "$work/ev.html")
+expect "evaluate summarises the matrix" grep -q "3 versions, metric top1: AC" <<<"$out"
+expect "evaluate writes the JSON report" python3 -c "
+import json, sys; r = json.load(open(sys.argv[1])); assert r['format'] == 'stasis.evaluation' and len(r['matrix']) == 3" "$work/ev.json"
+expect "evaluate writes the HTML report" grep -q "<svg" "$work/ev.html"
+expect "the CLI report equals the Python one" python3 -c "
+import json, sys, numpy as np, stasis
+w = sys.argv[1]; y = np.load(w + '/ev_labels.npy')
+r = stasis.evaluate([np.load(f'{w}/ev_q{v}.npy') for v in (1, 2, 3)], y)
+assert np.array_equal(r.matrix, np.array(json.load(open(w + '/ev.json'))['matrix'], dtype=float), equal_nan=True)" "$work"
+gate() { set +e; "$cli" gate "$@" >"$work/gate.out" 2>"$work/gate.err"; code=$?; set -e; }
+gate --report "$work/ev.json" --serve 3 --galleries 1,2
+expect "a failing gate exits 1" test "$code" = 1
+expect "a failing gate names the cell" grep -q "gate failed: v3/v1" "$work/gate.out"
+gate --report "$work/ev.json" --serve 3 --galleries 1,2 --margin -1 --json "$work/verdict.json"
+expect "a passing gate exits 0" test "$code" = 0
+expect "the verdict JSON says passed" grep -q '"passed":true' "$work/verdict.json"
+gate "${ev[@]}" --serve 2 --galleries 1 --margin -1
+expect "gate straight from the inputs exits 0" test "$code" = 0
+gate --report "$work/ev.json" --serve 1 --galleries 3
+expect "a gallery newer than the serving version exits 2" test "$code" = 2
+expect "and says why" grep -q "newer version 3" "$work/gate.err"
+gate --report "$work/ev.json" --serve 9
+expect "an unknown version exits 2" test "$code" = 2
+gate --report "$work/ev.html"
+expect "a file that is not a report exits 2" test "$code" = 2
+gate --report "$work/ev.json" --margin nan
+expect "a NaN margin exits 2" test "$code" = 2
+gate --report "$work/ev.json" --frobnicate
+expect "an unknown option exits 2" test "$code" = 2
+gate --queries "$work/ev_q1.npy" --query-labels "$work/ev_short.npy"
+expect "mismatched lengths exit 2" test "$code" = 2
+expect "mismatched lengths are named" grep -q "has 200 rows but .* has 50 labels" "$work/gate.err"
+gate --queries "$work/ev_nan.npy" --queries "$work/ev_q2.npy" --query-labels "$work/ev_labels.npy"
+expect "NaN input exits 2" test "$code" = 2
+expect "NaN input is named" grep -q "non-finite" "$work/gate.err"
+gate --queries "$work/ev_q1.npy" --query-labels "$work/ev_labels.npy" --gallery "$work/ev_q1.npy" --gallery-labels "$work/ev_short.npy"
+expect "a gallery too short for its labels exits 2" test "$code" = 2
+gate
+expect "no input (T = 0) exits 2" test "$code" = 2
+python3 - "$work" <<'PY'
+import json, sys, numpy as np
+from safetensors.numpy import save_file
+work = sys.argv[1]
+rng = np.random.default_rng(1)
+for version in (1, 3):
+    save_file({"layers.0.weight": rng.standard_normal((16, 8)).astype(np.float32)}, f"{work}/ev_enc{version}.safetensors",
+              metadata={"stasis.kind": "encoder", "stasis.format": "1", "stasis.space": "0123456789abcdef",
+                        "stasis.version": str(version), "stasis.input_dim": "8", "stasis.output_dim": "16",
+                        "stasis.layers": json.dumps([{"type": "linear"}])})
+labels = rng.integers(0, 3, 60)
+np.save(f"{work}/ev_features.npy", (rng.standard_normal((3, 8))[labels] + 0.5 * rng.standard_normal((60, 8))).astype(np.float32))
+np.save(f"{work}/ev_flabels.npy", labels)
+PY
+"$cli" evaluate --encoder "$work/ev_enc1.safetensors" --encoder "$work/ev_enc3.safetensors" \
+    --queries "$work/ev_features.npy" --queries "$work/ev_features.npy" --query-labels "$work/ev_flabels.npy" \
+    --mode templates --metric map --json "$work/ev_enc.json" --html "$work/ev_enc.html" >/dev/null
+expect "evaluate through encoders takes their versions" python3 -c "
+import json, sys; r = json.load(open(sys.argv[1]))
+assert r['versions'] == [1, 3] and r['mode'] == 'templates' and r['metric'] == 'map' and r['protocol'] == 'leave_one_out'" "$work/ev_enc.json"
+set +e; "$cli" evaluate --query-labels "$work/ev_labels.npy" 2>"$work/ev.err"; code=$?; set -e
+expect "evaluate without versions exits 1" test "$code" = 1
+expect "evaluate names T = 0" grep -q "T = 0" "$work/ev.err"
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

@@ -19,6 +19,7 @@ from ._errors import (
 from ._loader import path as library_path
 from .encoder import Encoder, inspect_encoder
 from .index import Index, SearchResult, inspect
+from .evaluate import CompatibilityMetrics, GateResult, Report, RetrievalMetrics, compatibility_metrics, evaluate, retrieval_metrics
 from .space import Space, inspect_space
 from .library import (
     ABI_VERSION,
@@ -62,4 +63,11 @@ __all__ = [
     "OutOfMemoryError",
     "InternalError",
     "UnsupportedError",
+    "retrieval_metrics",
+    "RetrievalMetrics",
+    "compatibility_metrics",
+    "CompatibilityMetrics",
+    "evaluate",
+    "Report",
+    "GateResult",
 ]
