@@ -15,12 +15,9 @@ int checks = 0, failures = 0;
 const char* scratch = "/tmp";
 
 void test_spaces_and_encoders(void); /* test_spaces.c */
-<<<<<<< HEAD
 void test_hardening(void);          /* test_hardening.c */
 int hardening_lifecycle_child(const char* factory, const char* path); /* test_hardening.c */
-=======
 void test_evaluate(void); /* test_evaluate.c */
->>>>>>> eval
 
 
 #define DIM 32
@@ -455,11 +452,8 @@ int main(int argc, char** argv) {
     stasis_set_portable_kernels(0);
     test_thread_local_errors();
     test_spaces_and_encoders();
-<<<<<<< HEAD
     test_hardening();
-=======
     test_evaluate();
->>>>>>> eval
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
