@@ -18,6 +18,7 @@ from ._errors import (
 )
 from ._loader import path as library_path
 from .encoder import Encoder, inspect_encoder
+from .adapter import Adapter, AdapterChain, inspect_adapter
 from .index import Index, SearchResult, inspect
 from .space import Space, inspect_space
 from .library import (
@@ -41,6 +42,9 @@ __all__ = [
     "inspect_space",
     "Encoder",
     "inspect_encoder",
+    "Adapter",
+    "AdapterChain",
+    "inspect_adapter",
     "version",
     "version_number",
     "abi_version",

@@ -1,0 +1,41 @@
+import COpenBLAS
+
+/// Held-out scores of a fitted adapter: how close mapped rows land to their true counterparts
+/// (mean cosine) and how often the true counterpart is the nearest of all held-out targets (R@1).
+enum ValidationScores {
+    /// Rows of the similarity matrix computed per block, bounding memory to block × count floats.
+    static let block = 512
+
+    /// `mapped` and `truth` are `count` unit rows of `dimension` floats each.
+    static func measure(mapped: [Float], truth: [Float], count: Int, dimension: Int) -> (meanCosine: Double, recallAt1: Double) {
+        guard count > 0 else { return (0, 0) }
+        var cosineSum = 0.0
+        var hits = 0
+        var similarities = Array(repeating: Float(0), count: min(block, count) * count)
+        mapped.withUnsafeBufferPointer { m in
+            truth.withUnsafeBufferPointer { t in
+                similarities.withUnsafeMutableBufferPointer { s in
+                    guard let mBase = m.baseAddress, let tBase = t.baseAddress, let sBase = s.baseAddress else { return }
+                    for start in stride(from: 0, to: count, by: block) {
+                        let rows = min(block, count - start)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(dimension),
+                                    1, mBase + start * dimension, Int32(dimension), tBase, Int32(dimension), 0, sBase, Int32(count))
+                        for r in 0..<rows {
+                            let row = sBase + r * count
+                            let own = row[start + r]
+                            cosineSum += Double(own)
+                            // A hit when no other target scores strictly higher than the true one.
+                            var beaten = false
+                            for j in 0..<count where j != start + r && row[j] > own {
+                                beaten = true
+                                break
+                            }
+                            if !beaten { hits += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        return (cosineSum / Double(count), Double(hits) / Double(count))
+    }
+}
