@@ -130,12 +130,42 @@ def retrieval(queries, gallery, query_rows, labels, k=10):
     return r1 / n, r10 / n, ap / n
 
 
+def apply_cost(dim, source=None, target=None):
+    """Microseconds per row of applying a ridge and a Procrustes adapter dim -> dim from Python:
+    batched (10,000 rows per call) and single queries (one row per call, ctypes overhead included)."""
+    rng = np.random.default_rng(1)
+    if source is None:
+        source = rng.standard_normal((4 * dim, dim)).astype(np.float32)
+        target = rng.standard_normal((4 * dim, dim)).astype(np.float32)
+    batch = rng.standard_normal((10000, dim)).astype(np.float32)
+    for kind in ("ridge", "procrustes"):
+        adapter = stasis.Adapter.fit(source, target, kind=kind, source_version=2, target_version=1)
+        adapter.apply(batch[:100])
+        t = time.perf_counter()
+        adapter.apply(batch)
+        batched = 1e6 * (time.perf_counter() - t) / len(batch)
+        t = time.perf_counter()
+        for i in range(1000):
+            adapter.apply(batch[i:i + 1])
+        single = 1e6 * (time.perf_counter() - t) / 1000
+        weight = rng.standard_normal((dim, dim)).astype(np.float32)
+        t = time.perf_counter()
+        unit(unit(batch) @ weight)  # the same work in numpy, for scale (numpy's own BLAS threads)
+        reference = 1e6 * (time.perf_counter() - t) / len(batch)
+        print(f"apply cost {kind} {dim}->{dim}, 1 thread: {batched:.2f} us/row batched, {single:.1f} us single query "
+              f"(numpy normalise-matmul-normalise: {reference:.2f} us/row)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=10000, help="paired items used to fit")
     parser.add_argument("--queries", type=int, default=3000)
+    parser.add_argument("--cost-only", action="store_true", help="only the apply cost at d = 384")
     args = parser.parse_args()
     stasis.set_num_threads(1)
+    if args.cost_only:
+        apply_cost(384)
+        return
     t0 = time.time()
     offsets, texts, parent = read_wordnet()
     labels = labels_from_tree(offsets, parent)
@@ -176,12 +206,7 @@ def main():
         b = report(f"B(new)/old  backward {kind}", backward.apply(new_g[query_rows]), old_g, reference)
         report(f"new/F(old)  forward {kind}", new_g[query_rows], forward.apply(old_g), reference)
         print(f"   ECC backward {kind}: {'pass' if b[0] > old_old[0] else 'FAIL'} (R@1 {b[0]:.3f} vs old/old {old_old[0]:.3f})")
-    # Cost of applying an adapter: d = 256, batched.
-    adapter = stasis.Adapter.fit(new[fit_rows], old[fit_rows], kind="ridge", source_version=2, target_version=1)
-    batch = new_g[:10000]
-    t = time.perf_counter()
-    adapter.apply(batch)
-    print(f"apply cost (ridge 256->256, batch of 10000, 1 thread): {1e6 * (time.perf_counter() - t) / len(batch):.2f} us/row")
+    apply_cost(256, new[fit_rows], old[fit_rows])
     print(f"total {time.time() - t0:.0f} s")
 
 

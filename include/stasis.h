@@ -625,7 +625,8 @@ STASIS_API stasis_status stasis_adapter_dimensions(const stasis_adapter* adapter
  * Validation measured at fit time on the held-out pairs: *out_train_pairs and
  * *out_validation_pairs are the split sizes; *out_mean_cosine is the mean cosine between mapped
  * and true target rows and *out_recall_at_1 the fraction of mapped rows whose nearest held-out
- * target is their own pair. Both are NaN when nothing was held out. Any out pointer may be NULL.
+ * target is their own pair (measured among at most 10,000 held-out pairs, a random subset when
+ * more were held out). Both are NaN when nothing was held out. Any out pointer may be NULL.
  */
 STASIS_API stasis_status stasis_adapter_validation(const stasis_adapter* adapter,
                                                    int64_t* out_train_pairs,

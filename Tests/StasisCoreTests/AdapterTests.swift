@@ -180,6 +180,18 @@ import Testing
         #expect(throws: StasisError.self) { try AdapterChain([]) }
     }
 
+    @Test func recallAt1IsMeasuredAmongTheFirstRowsOnly() {
+        // Truth: the 4 unit axes of R^4. Mapped row 0 points at truth 3; rows 1-3 at their own.
+        let truth: [Float] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
+        var mapped = truth
+        mapped[0] = 0.6
+        mapped[3] = 0.8
+        let all = ValidationScores.measure(mapped: mapped, truth: truth, count: 4, dimension: 4)
+        #expect(all.recallAt1 == 0.75 && abs(all.meanCosine - 0.9) < 1e-6)
+        let prefix = ValidationScores.measure(mapped: mapped, truth: truth, count: 4, dimension: 4, limit: 3)
+        #expect(prefix.recallAt1 == 1 && abs(prefix.meanCosine - 0.9) < 1e-6)
+    }
+
     @Test func splitIsReproducibleAndDisjoint() {
         let a = Split(count: 100, fraction: 0.25, seed: 9), b = Split(count: 100, fraction: 0.25, seed: 9)
         #expect(a.validation == b.validation && a.validation.count == 25 && a.train.count == 75)

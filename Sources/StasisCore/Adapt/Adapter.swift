@@ -10,19 +10,25 @@ import COpenBLAS
 ///
 /// Immutable once built: `apply` may run concurrently from many threads.
 public final class Adapter: Sendable {
+    /// How the map was fitted (and which tensors it has).
     public let kind: AdapterKind
     /// Version of the vectors the adapter reads.
     public let sourceVersion: UInt32
     /// Version of the vectors it produces.
     public let targetVersion: UInt32
+    /// Width of the rows the adapter reads.
     public let sourceDimension: Int
+    /// Width of the rows it produces.
     public let targetDimension: Int
     /// Rank of a lowrank adapter (nil for the other kinds).
     public let rank: Int?
     /// Ridge strength used by the fit (nil for Procrustes).
     public let ridge: Double?
+    /// Fingerprint of the source space, when the fit recorded one (checked by chains).
     public let sourceSpace: String?
+    /// Fingerprint of the target space, when the fit recorded one (checked by chains).
     public let targetSpace: String?
+    /// Held-out numbers measured at fit time.
     public let validation: AdapterValidation
     /// Linear layers applied in order (PyTorch layout: weight out × in).
     let layers: [Layer]

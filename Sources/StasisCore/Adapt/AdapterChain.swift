@@ -2,6 +2,7 @@
 /// gallery still on v1. Built only from links that meet: each adapter's target version and
 /// dimension (and space, when both record one) must be the next one's source.
 public struct AdapterChain: Sendable {
+    /// The links, in the order they are applied (never empty).
     public let adapters: [Adapter]
 
     /// - Throws: `.invalidArgument` for an empty list; `.incompatible` for a gap in versions or
@@ -29,9 +30,13 @@ public struct AdapterChain: Sendable {
         self.adapters = adapters
     }
 
+    /// Version read by the first adapter.
     public var sourceVersion: UInt32 { adapters[0].sourceVersion }
+    /// Version produced by the last adapter.
     public var targetVersion: UInt32 { adapters[adapters.count - 1].targetVersion }
+    /// Width read by the first adapter.
     public var sourceDimension: Int { adapters[0].sourceDimension }
+    /// Width produced by the last adapter.
     public var targetDimension: Int { adapters[adapters.count - 1].targetDimension }
 
     /// Applies every adapter in order; rows come out L2-normalised. Errors as `Adapter.apply`.

@@ -174,7 +174,8 @@ extension Adapter {
 
 /// The reproducible train / held-out split: a seeded Fisher–Yates shuffle of 0..<count (SplitMix64);
 /// the first ⌊fraction · count⌋ rows of the shuffle are held out (at least one when fraction > 0,
-/// at most count − 1), and both parts are returned in ascending order.
+/// at most count − 1); the training rows are returned in ascending order, the held-out rows in
+/// shuffled order.
 struct Split {
     let train: [Int]
     let validation: [Int]
@@ -198,7 +199,7 @@ struct Split {
         for i in stride(from: count - 1, to: 0, by: -1) {
             order.swapAt(i, Int(next() % UInt64(i + 1)))
         }
-        validation = order[0..<held].sorted()
+        validation = Array(order[0..<held])  // shuffled: R@1 may score a prefix (ValidationScores)
         train = order[held...].sorted()
     }
 }

@@ -10,10 +10,12 @@ public struct AdapterFitOptions: Sendable, Equatable {
     public var validationFraction: Double = 0.1
     /// Seed of the shuffle that chooses the held-out pairs (the split is reproducible).
     public var seed: UInt64 = 0
-    /// Optional space fingerprints recorded in the file (not interpreted by the fit).
+    /// Optional fingerprint of the source space, recorded in the file (not interpreted by the fit).
     public var sourceSpace: String? = nil
+    /// Optional fingerprint of the target space, recorded in the file (not interpreted by the fit).
     public var targetSpace: String? = nil
 
+    /// Every field at its default.
     public init() {}
 }
 
@@ -26,9 +28,11 @@ public struct AdapterValidation: Sendable, Equatable, Codable {
     /// Mean cosine between mapped source rows and their true target rows.
     public var meanCosine: Double?
     /// Fraction of held-out mapped rows whose nearest true target (cosine, among the held-out
-    /// targets) is their own pair.
+    /// targets) is their own pair; measured among at most 10,000 held-out pairs (a random subset
+    /// when more are held out), because it compares every pair with every other.
     public var recallAt1: Double?
 
+    /// Memberwise; used by the fit and by AdapterFile.open.
     public init(trainPairs: Int, validationPairs: Int, meanCosine: Double?, recallAt1: Double?) {
         self.trainPairs = trainPairs
         self.validationPairs = validationPairs

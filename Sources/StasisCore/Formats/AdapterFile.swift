@@ -11,6 +11,7 @@ public enum AdapterFile {
     static let kind = "adapter"
     static let formatVersion = 1
 
+    /// Writes `adapter` atomically (temporary file, fsync, rename). Errors: `.io`.
     public static func save(_ adapter: Adapter, to path: String) throws {
         var metadata = StasisMetadata.header(kind: kind, format: formatVersion)
         metadata["adapter.kind"] = adapter.kind.rawValue
@@ -31,6 +32,9 @@ public enum AdapterFile {
         try Safetensors.write(Safetensors.Contents(metadata: metadata, tensors: adapter.tensors), to: path)
     }
 
+    /// Reads and checks an adapter file. Errors: `.io`, `.corruptFile` (missing, misshapen or
+    /// non-finite tensors, bad metadata), `.unsupportedFormat` (newer format or kind),
+    /// `.invalidArgument` (another kind of Stasis file).
     public static func open(_ path: String) throws -> Adapter {
         let contents = try Safetensors.read(path)
         let metadata = contents.metadata
