@@ -113,6 +113,36 @@ import Testing
         #expect(throws: StasisError.self) { try AdapterFile.open(directory) }
     }
 
+    @Test func refusesDamagedFiles() throws {
+        let n = 60
+        let adapter = try Adapter.fit(kind: .ridge, sourceVersion: 2, targetVersion: 1,
+                                      source: TestVectors.make(count: n, dimension: 5, seed: 51), sourceRows: n, sourceDimension: 5,
+                                      target: TestVectors.make(count: n, dimension: 3, seed: 52), targetRows: n, targetDimension: 3)
+        let path = scratchDirectory() + "/a.safetensors"
+        try AdapterFile.save(adapter, to: path)
+        let good = try Safetensors.read(path)
+        func damaged(_ change: (inout Safetensors.Contents) -> Void) throws -> StasisError? {
+            var contents = good
+            change(&contents)
+            try Safetensors.write(contents, to: path)
+            do {
+                _ = try AdapterFile.open(path)
+                return nil
+            } catch let error as StasisError {
+                return error
+            }
+        }
+        #expect(try damaged { $0.tensors["weight"] = .init(shape: [5, 3], values: Array(repeating: 0, count: 15)) }?.code == .corruptFile)
+        #expect(try damaged { $0.tensors["bias"]?.values[1] = .infinity }?.message.contains("non-finite") == true)
+        #expect(try damaged { $0.tensors["extra"] = .init(shape: [1], values: [0]) }?.message.contains("unexpected tensor 'extra'") == true)
+        #expect(try damaged { $0.metadata["adapter.kind"] = "local" }?.code == .unsupportedFormat)
+        #expect(try damaged { $0.metadata["stasis.format"] = "2" }?.code == .unsupportedFormat)
+        #expect(try damaged { $0.metadata["adapter.target_version"] = "-1" }?.code == .corruptFile)
+        #expect(try damaged { $0.metadata["adapter.train_pairs"] = "-3" }?.code == .corruptFile)
+        #expect(try damaged { $0.metadata["stasis.kind"] = "encoder" }?.code == .invalidArgument)
+        #expect(try damaged { _ in } == nil)
+    }
+
     @Test func refusesBadInput() throws {
         let x = TestVectors.make(count: 50, dimension: 4, seed: 1)
         let y = TestVectors.make(count: 50, dimension: 4, seed: 2)
@@ -178,6 +208,26 @@ import Testing
             try AdapterChain([a31, a21])
         }
         #expect(throws: StasisError.self) { try AdapterChain([]) }
+
+        // Versions that meet but widths that do not; spaces recorded on both sides that differ.
+        let a10 = try Adapter.fit(kind: .procrustes, sourceVersion: 1, targetVersion: 0, source: v2, sourceRows: n,
+                                  sourceDimension: 5, target: v1, targetRows: n, targetDimension: 4)
+        #expect(throws: StasisError(.dimensionMismatch,
+            "adapter chain breaks at position 1: adapter 0 produces 4 dimensions, adapter 1 reads 5")) {
+            try AdapterChain([a21, a10])
+        }
+        var produces = AdapterFitOptions(), reads = AdapterFitOptions()
+        produces.targetSpace = "space-a"
+        reads.sourceSpace = "space-b"
+        let into = try Adapter.fit(kind: .ridge, sourceVersion: 3, targetVersion: 2, source: v3, sourceRows: n,
+                                   sourceDimension: 6, target: v2, targetRows: n, targetDimension: 5, options: produces)
+        let from = try Adapter.fit(kind: .procrustes, sourceVersion: 2, targetVersion: 1, source: v2, sourceRows: n,
+                                   sourceDimension: 5, target: v1, targetRows: n, targetDimension: 4, options: reads)
+        #expect(throws: StasisError(.incompatible,
+            "adapter chain breaks at position 1: space space-a is followed by an adapter reading space space-b")) {
+            try AdapterChain([into, from])
+        }
+        #expect(try AdapterChain([into, a21]).targetVersion == 1)  // a space recorded on one side only is no gap
     }
 
     @Test func recallAt1IsMeasuredAmongTheFirstRowsOnly() {

@@ -95,6 +95,9 @@ public enum AdapterFile {
             validationPairs: try StasisMetadata.integer(metadata, "adapter.validation_pairs", path: path),
             meanCosine: try optionalNumber(metadata, "adapter.validation_mean_cosine", path: path),
             recallAt1: try optionalNumber(metadata, "adapter.validation_recall_at_1", path: path))
+        guard validation.trainPairs >= 1, validation.validationPairs >= 0 else {
+            throw StasisError(.corruptFile, "'\(path)': adapter.train_pairs or adapter.validation_pairs is out of range")
+        }
         return Adapter(
             kind: adapterKind, sourceVersion: sourceVersion, targetVersion: targetVersion,
             sourceDimension: sourceDimension, targetDimension: targetDimension, rank: rank,
