@@ -713,6 +713,137 @@ STASIS_API stasis_status stasis_report_write_json(const stasis_report* report, c
 /** Writes the HTML report to `path` atomically. Errors: STASIS_ERROR_IO. */
 STASIS_API stasis_status stasis_report_write_html(const stasis_report* report, const char* path);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Adapters: fitted maps between model versions (backward new->old, forward old->new)        */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * A map from one model version's vectors to another's, fitted on paired samples (row i of
+ * `source` and row i of `target` are the same item embedded by the two models; the dimensions
+ * may differ). Which way it points is the caller's choice: source = new, target = old is a
+ * *backward* adapter (map new-model queries into the old space and search the old gallery as it
+ * is); source = old, target = new is a *forward* adapter (move stored vectors into the new space
+ * without running the new backbone). Applying L2-normalises every input row, maps it, and
+ * L2-normalises the output row. Kinds (see docs/adapters.md for the formulas):
+ *   "procrustes"  y = x W^T, W (semi-)orthogonal from the SVD of X^T Y (LAPACK); no bias
+ *   "ridge"       y = x W^T + b, least squares with ridge penalty alpha, closed form (Cholesky)
+ *   "lowrank"     the ridge map truncated to rank r by SVD: two factors plus the bias
+ * "mlp", "orthogonal" and "local" are reserved for later and fail with STASIS_ERROR_UNSUPPORTED.
+ * Stored as safetensors (stasis.kind = "adapter") with the versions, dimensions, optional space
+ * fingerprints and the validation numbers in the metadata.
+ *
+ * Thread safety: an adapter is immutable; every call may run concurrently on one adapter.
+ * stasis_adapter_free must not race with other calls.
+ */
+typedef struct stasis_adapter stasis_adapter;
+
+/**
+ * Fit settings. Initialise with STASIS_ADAPTER_OPTIONS_INIT, then change fields; a field left at
+ * 0 (or NULL) means its default. Passing NULL instead of the struct means all defaults. The
+ * library reads only the first struct_size bytes (older callers keep working).
+ */
+typedef struct stasis_adapter_options {
+    /** sizeof(stasis_adapter_options), as compiled by the caller. Required. */
+    size_t struct_size;
+    /** Ridge strength alpha > 0 of "ridge" and "lowrank": minimises (1/n)|Xc W - Yc|^2 +
+     *  alpha |W|^2 on centred rows. 0 = default 1e-3. */
+    double ridge;
+    /** Rank r of a "lowrank" adapter, 1...min(source_dim, target_dim). 0 = half the smaller
+     *  dimension (at least 1). Must be 0 for the other kinds. */
+    int64_t rank;
+    /** Fraction of the pairs held out for validation, in (0, 1). 0 = default 0.1; a negative
+     *  value holds out nothing (fit on every pair, no validation numbers). */
+    double validation_fraction;
+    /** Seed of the shuffle that picks the held-out pairs (reproducible). */
+    uint64_t seed;
+    /** Optional fingerprints of the source and target spaces, recorded in the file and checked
+     *  when adapters are chained (NULL = not recorded). Copied. */
+    const char* source_space;
+    const char* target_space;
+} stasis_adapter_options;
+
+/** Initialiser for stasis_adapter_options: struct_size set, everything else default. */
+#define STASIS_ADAPTER_OPTIONS_INIT {sizeof(stasis_adapter_options), 0, 0, 0, 0, NULL, NULL}
+
+/**
+ * Fits an adapter of `kind` from source_version vectors (n x source_dim) to target_version
+ * vectors (n x target_dim), both copied. Rows are L2-normalised, a seeded split holds out a
+ * validation part (reported by stasis_adapter_validation), the map is fitted in double precision
+ * on the rest, and *out receives the new adapter (NULL on error). Nothing is written to disk.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, unknown kind, equal versions, dimensions outside
+ * 1...65536, NaN/Inf or zero rows: the message names the row and component; bad options; too few
+ * pairs for the kind's parameters: procrustes needs min(source_dim, target_dim) training pairs,
+ * ridge and lowrank source_dim + 1), STASIS_ERROR_UNSUPPORTED ("mlp", "orthogonal", "local").
+ * Uses OpenBLAS (stasis_set_num_threads applies). Thread-safe.
+ */
+STASIS_API stasis_status stasis_adapter_fit(const char* kind, uint32_t source_version,
+                                            uint32_t target_version, int64_t n,
+                                            int64_t source_dim, const float* source,
+                                            int64_t target_dim, const float* target,
+                                            const stasis_adapter_options* options,
+                                            stasis_adapter** out);
+
+/** Releases an adapter handle. NULL is a no-op. */
+STASIS_API void stasis_adapter_free(stasis_adapter* adapter);
+
+/** Saves the adapter atomically (same target rules as stasis_index_save). */
+STASIS_API stasis_status stasis_adapter_save(const stasis_adapter* adapter, const char* path);
+
+/** Opens an adapter file. Errors: STASIS_ERROR_IO, STASIS_ERROR_CORRUPT_FILE (missing, misshapen
+ *  or non-finite tensors, bad metadata), STASIS_ERROR_UNSUPPORTED_FORMAT (newer format or kind),
+ *  STASIS_ERROR_INVALID_ARGUMENT (another kind of Stasis file). *out is NULL on error. */
+STASIS_API stasis_status stasis_adapter_open(const char* path, stasis_adapter** out);
+
+/** An adapter file's metadata and tensor shapes as JSON, without loading the weights; release
+ *  *out_json with stasis_string_free. Errors: as stasis_adapter_open. */
+STASIS_API stasis_status stasis_adapter_inspect(const char* path, char** out_json);
+
+/** Sets *out to the kind name ("procrustes", "ridge", "lowrank"), owned by the adapter. */
+STASIS_API stasis_status stasis_adapter_kind(const stasis_adapter* adapter, const char** out);
+
+/** Sets *out_source and *out_target to the versions the adapter reads and produces. */
+STASIS_API stasis_status stasis_adapter_versions(const stasis_adapter* adapter,
+                                                 uint32_t* out_source, uint32_t* out_target);
+
+/** Sets *out_source and *out_target to the row widths the adapter reads and produces. */
+STASIS_API stasis_status stasis_adapter_dimensions(const stasis_adapter* adapter,
+                                                   int64_t* out_source, int64_t* out_target);
+
+/**
+ * Validation measured at fit time on the held-out pairs: *out_train_pairs and
+ * *out_validation_pairs are the split sizes; *out_mean_cosine is the mean cosine between mapped
+ * and true target rows and *out_recall_at_1 the fraction of mapped rows whose nearest held-out
+ * target is their own pair (measured among at most 10,000 held-out pairs, a random subset when
+ * more were held out). Both are NaN when nothing was held out. Any out pointer may be NULL.
+ */
+STASIS_API stasis_status stasis_adapter_validation(const stasis_adapter* adapter,
+                                                   int64_t* out_train_pairs,
+                                                   int64_t* out_validation_pairs,
+                                                   double* out_mean_cosine,
+                                                   double* out_recall_at_1);
+
+/**
+ * Maps n rows of in_dim floats into n unit rows of out_dim floats written to `out`
+ * (caller-allocated). Errors: STASIS_ERROR_DIMENSION_MISMATCH (in_dim or out_dim differ from the
+ * adapter's), STASIS_ERROR_INVALID_ARGUMENT (NULL with n > 0, n < 0, a NaN/Inf or zero row).
+ * `out` is untouched on error.
+ */
+STASIS_API stasis_status stasis_adapter_apply(const stasis_adapter* adapter, int64_t n,
+                                              int64_t in_dim, const float* x, int64_t out_dim,
+                                              float* out);
+
+/**
+ * Applies `count` adapters in order, e.g. {v3->v2, v2->v1} maps v3 vectors into v1's space.
+ * The chain is checked before any row is read, so n = 0 checks a chain without mapping:
+ * STASIS_ERROR_INCOMPATIBLE when one adapter's target version (or recorded space) is not the
+ * next one's source (a gap), STASIS_ERROR_DIMENSION_MISMATCH when their dimensions differ or
+ * in_dim / out_dim differ from the chain's ends, STASIS_ERROR_INVALID_ARGUMENT for count < 1 or
+ * a NULL entry. Otherwise as stasis_adapter_apply.
+ */
+STASIS_API stasis_status stasis_adapter_chain_apply(const stasis_adapter* const* adapters,
+                                                    int64_t count, int64_t n, int64_t in_dim,
+                                                    const float* x, int64_t out_dim, float* out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -5,7 +5,7 @@ extension Stasis {
     /// Reads a Stasis file's header without loading its vectors or weights.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Describe a Stasis index, space or encoder file without loading its data.")
+            abstract: "Describe a Stasis index, space, encoder or adapter file without loading its data.")
 
         @Argument(help: "The file to describe.")
         var file: String
@@ -24,6 +24,7 @@ extension Stasis {
                     ("version", "stasis.version"), ("space", "stasis.space"), ("input dim", "stasis.input_dim"),
                     ("output dim", "stasis.output_dim"), ("backbone", "stasis.backbone"), ("layers", "stasis.layers"),
                     ("notes", "stasis.notes")])
+                case .adapter: try describeSafetensors(AdapterFile.inspectJSON, keys: AdaptCommand.inspectKeys)
                 }
             } catch let error as StasisError {
                 reportFailure(error)

@@ -8,7 +8,10 @@ struct Stasis: ParsableCommand {
         commandName: "stasis",
         abstract: "Upgrade an embedding model without re-encoding the gallery.",
         version: LibraryVersion.string,
-        subcommands: [Version.self, Inspect.self, SpaceCommand.self, Encode.self, EvaluateCommand.self, GateCommand.self]
+        subcommands: [
+            Version.self, Inspect.self, SpaceCommand.self, Encode.self, EvaluateCommand.self, GateCommand.self,
+            AdaptCommand.self,
+        ]
     )
 }
 

@@ -16,6 +16,7 @@ const char* scratch = "/tmp";
 
 void test_spaces_and_encoders(void); /* test_spaces.c */
 void test_hardening(void);          /* test_hardening.c */
+void test_adapters(void);           /* test_adapt.c */
 int hardening_lifecycle_child(const char* factory, const char* path); /* test_hardening.c */
 void test_evaluate(void); /* test_evaluate.c */
 
@@ -454,6 +455,7 @@ int main(int argc, char** argv) {
     test_spaces_and_encoders();
     test_hardening();
     test_evaluate();
+    test_adapters();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

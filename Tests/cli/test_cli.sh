@@ -164,6 +164,53 @@ assert r['versions'] == [1, 3] and r['mode'] == 'templates' and r['metric'] == '
 set +e; "$cli" evaluate --query-labels "$work/ev_labels.npy" 2>"$work/ev.err"; code=$?; set -e
 expect "evaluate without versions exits 1" test "$code" = 1
 expect "evaluate names T = 0" grep -q "T = 0" "$work/ev.err"
+# Adapters: stasis adapt fit | apply | inspect on .npy files.
+python3 - "$work" <<'PY'
+import sys, numpy as np
+work = sys.argv[1]
+rng = np.random.default_rng(3)
+new = rng.standard_normal((200, 12)).astype(np.float32)
+old = (new @ rng.standard_normal((12, 8))).astype(np.float32)
+v3 = rng.standard_normal((200, 6)).astype(np.float32)
+np.save(f"{work}/new.npy", new); np.save(f"{work}/old.npy", old); np.save(f"{work}/v3.npy", v3)
+np.save(f"{work}/old_short.npy", old[:150])
+bad = new.copy(); bad[4, 1] = np.nan; np.save(f"{work}/new_nan.npy", bad)
+PY
+out=$("$cli" adapt fit --kind ridge --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/a21.safetensors")
+expect "adapt fit reports the direction and held-out numbers" grep -qE "ridge 2 -> 1 \(backward\), 12 -> 8, 180 training pairs; held out 20: mean cosine 0\.9" <<<"$out"
+"$cli" adapt fit --kind procrustes --source-version 3 --target-version 2 "$work/v3.npy" "$work/new.npy" "$work/a32.safetensors" >/dev/null
+"$cli" adapt apply --adapter "$work/a21.safetensors" "$work/new.npy" "$work/mapped.npy" >/dev/null
+"$cli" adapt apply --adapter "$work/a32.safetensors" --adapter "$work/a21.safetensors" "$work/v3.npy" "$work/chained.npy" >/dev/null
+expect "adapt apply matches the library, one adapter and a chain" python3 -c "
+import sys, numpy as np, stasis
+w = sys.argv[1]
+a21, a32 = stasis.Adapter.open(w + '/a21.safetensors'), stasis.Adapter.open(w + '/a32.safetensors')
+assert np.abs(np.load(w + '/mapped.npy') - a21.apply(np.load(w + '/new.npy'))).max() < 1e-6
+assert np.abs(np.load(w + '/chained.npy') - a21.apply(a32.apply(np.load(w + '/v3.npy')))).max() < 1e-5" "$work"
+text=$("$cli" adapt inspect "$work/a21.safetensors")
+expect "adapt inspect shows kind and versions" grep -qE "^kind +ridge" <<<"$text"
+expect "adapt inspect shows the held-out R@1" grep -qE "^val R@1 +" <<<"$text"
+text=$("$cli" inspect "$work/a32.safetensors")
+expect "inspect knows adapters" grep -qE "^direction +backward" <<<"$text"
+json=$("$cli" adapt inspect --json "$work/a21.safetensors")
+expect "adapt inspect --json" python3 -c "import json,sys; m=json.loads(sys.argv[1])['metadata']; assert m['adapter.target_dim']=='8'" "$json"
+adapt_fails() { # adapt_fails DESCRIPTION NEEDLE ARGS... : exits 1, names the problem, writes no output
+    local description=$1 needle=$2; shift 2
+    rm -f "$work/refused.out"
+    set +e
+    err=$("$cli" adapt "$@" 2>&1); code=$?
+    set -e
+    expect "$description exits 1" test "$code" = 1
+    expect "$description is explained" grep -q -- "$needle" <<<"$err"
+    expect "$description writes nothing" test ! -e "$work/refused.out"
+}
+adapt_fails "mismatched rows" "source has 200, target has 150" fit --source-version 2 --target-version 1 "$work/new.npy" "$work/old_short.npy" "$work/refused.out"
+adapt_fails "NaN in the source" "source row 4 has a non-finite value" fit --source-version 2 --target-version 1 "$work/new_nan.npy" "$work/old.npy" "$work/refused.out"
+adapt_fails "too few pairs" "too few pairs" fit --kind ridge --validation 0.95 --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/refused.out"
+adapt_fails "a planned kind" "not implemented yet" fit --kind local --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/refused.out"
+adapt_fails "a chain with a gap" "gap at position 1" apply --adapter "$work/a21.safetensors" --adapter "$work/a32.safetensors" "$work/new.npy" "$work/refused.out"
+adapt_fails "wrong input width" "has 6 columns" apply --adapter "$work/a21.safetensors" "$work/v3.npy" "$work/refused.out"
+adapt_fails "inspect of another kind" "not an adapter" inspect "$work/enc.safetensors"
 
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

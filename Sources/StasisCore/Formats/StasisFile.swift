@@ -1,7 +1,7 @@
 /// Tells which kind of Stasis file a path holds, from its first bytes and header only.
 public enum StasisFile {
     public enum Kind: String, Sendable {
-        case index, space, encoder
+        case index, space, encoder, adapter
     }
 
     public static func kind(of path: String) throws -> Kind {
@@ -11,7 +11,7 @@ public enum StasisFile {
         do {
             header = try Safetensors.readHeader(path)
         } catch let error as StasisError where error.code == .corruptFile {
-            throw StasisError(.corruptFile, "'\(path)' is not a Stasis file (index, space or encoder): \(error.message)")
+            throw StasisError(.corruptFile, "'\(path)' is not a Stasis file (index, space, encoder or adapter): \(error.message)")
         }
         guard let name = header.metadata[StasisMetadata.kindKey] else {
             throw StasisError(.invalidArgument, "'\(path)' is a safetensors file without Stasis metadata")
@@ -22,7 +22,7 @@ public enum StasisFile {
         return kind
     }
 
-    /// The metadata map of a space or encoder file (header only).
+    /// The metadata map of a space, encoder or adapter file (header only).
     public static func metadata(of path: String) throws -> (metadata: [String: String], shapes: [String: [Int]]) {
         let header = try Safetensors.readHeader(path)
         return (header.metadata, header.entries.mapValues(\.shape))

@@ -18,6 +18,7 @@ from ._errors import (
 )
 from ._loader import path as library_path
 from .encoder import Encoder, inspect_encoder
+from .adapter import Adapter, AdapterChain, inspect_adapter
 from .index import Index, SearchResult, inspect
 from .evaluate import CompatibilityMetrics, GateResult, Report, RetrievalMetrics, compatibility_metrics, evaluate, retrieval_metrics
 from .space import Space, inspect_space
@@ -42,6 +43,9 @@ __all__ = [
     "inspect_space",
     "Encoder",
     "inspect_encoder",
+    "Adapter",
+    "AdapterChain",
+    "inspect_adapter",
     "version",
     "version_number",
     "abi_version",

@@ -1,0 +1,149 @@
+import ArgumentParser
+import StasisCore
+
+extension Stasis {
+    /// `stasis adapt fit|apply|inspect`: adapters between model versions, on .npy files.
+    struct AdaptCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "adapt", abstract: "Fit, apply and inspect adapters between model versions.",
+            subcommands: [Fit.self, Apply.self, InspectAdapter.self])
+
+        /// Metadata shown by `stasis inspect` and `stasis adapt inspect` for an adapter file.
+        static let inspectKeys: [(String, String)] = [
+            ("kind", "adapter.kind"), ("source", "adapter.source_version"), ("target", "adapter.target_version"),
+            ("direction", "adapter.direction"), ("source dim", "adapter.source_dim"), ("target dim", "adapter.target_dim"),
+            ("rank", "adapter.rank"), ("ridge", "adapter.ridge"), ("src space", "adapter.source_space"),
+            ("tgt space", "adapter.target_space"), ("train", "adapter.train_pairs"),
+            ("held out", "adapter.validation_pairs"), ("val cosine", "adapter.validation_mean_cosine"),
+            ("val R@1", "adapter.validation_recall_at_1")]
+
+        struct Fit: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Fit an adapter on paired samples: row i of SOURCE and TARGET embed the same item.")
+
+            @Option(help: "procrustes, ridge or lowrank.")
+            var kind: String = "procrustes"
+
+            @Option(parsing: .unconditional, help: "Model version of the source rows (new for a backward adapter).")
+            var sourceVersion: Int64
+
+            @Option(parsing: .unconditional, help: "Model version of the target rows (old for a backward adapter).")
+            var targetVersion: Int64
+
+            @Option(parsing: .unconditional, help: "Ridge strength α (ridge, lowrank).")
+            var ridge: Double = 1e-3
+
+            @Option(parsing: .unconditional, help: "Rank of a lowrank adapter (default: half the smaller dimension).")
+            var rank: Int?
+
+            @Option(parsing: .unconditional, help: "Fraction of pairs held out for validation (0 = none).")
+            var validation: Double = 0.1
+
+            @Option(help: "Seed of the held-out split.")
+            var seed: UInt64 = 0
+
+            @Option(help: "Fingerprint of the source space, recorded in the file.")
+            var sourceSpace: String?
+
+            @Option(help: "Fingerprint of the target space, recorded in the file.")
+            var targetSpace: String?
+
+            @Argument(help: "Source vectors (.npy, n x d_source).")
+            var source: String
+
+            @Argument(help: "Target vectors (.npy, n x d_target), same rows in the same order.")
+            var target: String
+
+            @Argument(help: "Output adapter (.safetensors); written only when the fit succeeds.")
+            var output: String
+
+            func run() throws {
+                do {
+                    var options = AdapterFitOptions()
+                    options.ridge = ridge
+                    options.rank = rank
+                    options.validationFraction = validation
+                    options.seed = seed
+                    options.sourceSpace = sourceSpace
+                    options.targetSpace = targetSpace
+                    let kind = try AdapterKind(parsing: self.kind)
+                    let x = try Npy.readFloats(source)
+                    let y = try Npy.readFloats(target)
+                    let adapter = try Adapter.fit(
+                        kind: kind, sourceVersion: try version(sourceVersion, "--source-version"),
+                        targetVersion: try version(targetVersion, "--target-version"),
+                        source: x.values, sourceRows: x.rows, sourceDimension: x.columns,
+                        target: y.values, targetRows: y.rows, targetDimension: y.columns, options: options)
+                    try AdapterFile.save(adapter, to: output)
+                    let v = adapter.validation
+                    var line = "\(output): \(kind.rawValue) \(adapter.sourceVersion) -> \(adapter.targetVersion) (\(adapter.direction)), "
+                        + "\(adapter.sourceDimension) -> \(adapter.targetDimension), \(v.trainPairs) training pairs"
+                    if let cosine = v.meanCosine, let recall = v.recallAt1 {
+                        line += "; held out \(v.validationPairs): mean cosine \(format(cosine)), R@1 \(format(recall))"
+                    }
+                    print(line)
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+            }
+        }
+
+        struct Apply: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Map vectors through one adapter, or a chain given in order (--adapter v3to2 --adapter v2to1).")
+
+            @Option(help: "Adapter file (.safetensors); repeat for a chain, applied in the order given.")
+            var adapter: [String] = []
+
+            @Argument(help: "Input vectors (.npy, n x d_source).")
+            var input: String
+
+            @Argument(help: "Output vectors (.npy, float32 unit rows).")
+            var output: String
+
+            func run() throws {
+                do {
+                    let chain = try AdapterChain(try adapter.map { try AdapterFile.open($0) })
+                    let x = try Npy.readFloats(input)
+                    guard x.columns == chain.sourceDimension else {
+                        throw StasisError(.dimensionMismatch,
+                            "'\(input)' has \(x.columns) columns, the adapter reads \(chain.sourceDimension)")
+                    }
+                    let y = try chain.apply(x.values, count: x.rows)
+                    try Npy.write(y, rows: x.rows, columns: chain.targetDimension, to: output)
+                    print("\(output): \(x.rows) x \(chain.targetDimension), version \(chain.sourceVersion) -> \(chain.targetVersion)")
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+            }
+        }
+
+        struct InspectAdapter: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "inspect", abstract: "Describe an adapter file without loading its weights.")
+
+            @Argument(help: "The adapter file.")
+            var file: String
+
+            @Flag(help: "Print the header as JSON.")
+            var json = false
+
+            func run() throws {
+                do {
+                    _ = try AdapterFile.inspectJSON(file)  // refuses other kinds of file
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+                // The same description as `stasis inspect`, which knows every kind of file.
+                try Inspect.parse((json ? ["--json"] : []) + ["--", file]).run()
+            }
+        }
+    }
+}
+
+private func version(_ value: Int64, _ name: String) throws -> UInt32 {
+    guard let version = UInt32(exactly: value) else {
+        throw StasisError(.invalidArgument, "\(name) must be in 0...\(UInt32.max), got \(value)")
+    }
+    return version
+}
