@@ -19,7 +19,7 @@ step "Swift tests (StasisCore)"
 swift test --scratch-path "${STASIS_TEST_BUILD:-${HOME:-/tmp}/.cache/stasis/swift-test}" 2>&1 | tail -n 3
 
 step "C ABI tests"
-cc -std=c11 -Wall -Wextra -Werror -O1 -Iinclude Tests/c/test_abi.c Tests/c/test_spaces.c -Lbuild/lib -Wl,-rpath,"$PWD/build/lib" \
+cc -std=c11 -Wall -Wextra -Werror -O1 -Iinclude Tests/c/test_abi.c Tests/c/test_spaces.c Tests/c/test_train.c -Lbuild/lib -Wl,-rpath,"$PWD/build/lib" \
     -lstasis -lpthread -lm -o "$work/test_abi"
 "$work/test_abi" "$work" 2> >(grep -v '^WARNING clustering' >&2)
 

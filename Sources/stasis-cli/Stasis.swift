@@ -8,7 +8,7 @@ struct Stasis: ParsableCommand {
         commandName: "stasis",
         abstract: "Upgrade an embedding model without re-encoding the gallery.",
         version: LibraryVersion.string,
-        subcommands: [Version.self, Inspect.self, SpaceCommand.self, Encode.self]
+        subcommands: [Version.self, Inspect.self, SpaceCommand.self, Encode.self, Train.self]
     )
 }
 

@@ -15,6 +15,7 @@ int checks = 0, failures = 0;
 const char* scratch = "/tmp";
 
 void test_spaces_and_encoders(void); /* test_spaces.c */
+void test_training(void);           /* test_train.c */
 
 
 #define DIM 32
@@ -448,6 +449,7 @@ int main(int argc, char** argv) {
     stasis_set_portable_kernels(0);
     test_thread_local_errors();
     test_spaces_and_encoders();
+    test_training();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -81,3 +81,11 @@ extension TrainingSummary {
     /// Metadata key of the JSON summary in a trained encoder.
     public static let metadataKey = "stasis.training"
 }
+
+extension VersionedEncoder {
+    /// The `stasis.training` summary of an encoder trained by Stasis; nil when absent or unreadable.
+    public var trainingSummary: TrainingSummary? {
+        guard let text = metadata[TrainingSummary.metadataKey] else { return nil }
+        return try? StasisMetadata.decode(TrainingSummary.self, from: text, key: TrainingSummary.metadataKey, path: "encoder")
+    }
+}

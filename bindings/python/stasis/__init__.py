@@ -3,6 +3,7 @@
 Python binding of libstasis (ctypes). See the repository README for the C and Python quick starts.
 """
 from ._errors import (
+    CancelledError,
     CorruptFileError,
     DimensionMismatchError,
     IncompatibleError,
@@ -20,6 +21,7 @@ from ._loader import path as library_path
 from .encoder import Encoder, inspect_encoder
 from .index import Index, SearchResult, inspect
 from .space import Space, inspect_space
+from .train import TrainProgress, train, training_summary
 from .library import (
     ABI_VERSION,
     abi_version,
@@ -62,4 +64,8 @@ __all__ = [
     "OutOfMemoryError",
     "InternalError",
     "UnsupportedError",
+    "CancelledError",
+    "train",
+    "TrainProgress",
+    "training_summary",
 ]
