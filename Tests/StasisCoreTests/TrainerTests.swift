@@ -171,3 +171,19 @@ import Testing
         #expect(try reloaded.encode(ten, count: 10) == softmax.encode(ten, count: 10))
     }
 }
+
+extension TrainerTests {
+    /// Sizes that would exhaust memory are refused with advice, before anything is allocated.
+    @Test func refusesRunsTooLargeForMemory() throws {
+        let space = try Space(kind: .cube, classes: 1 << 19)
+        var o = options()
+        o.batchSize = 1 << 10
+        #expect(throws: StasisError.invalid(
+            "a batch of 1024 rows x 524288 values (widest layer or K) exceeds 268435456 floats; lower batch_size")) {
+            try Trainer.train(space: space, data: data(), options: o)
+        }
+        o = options()
+        o.hidden = [65536, 65536]
+        #expect(throws: StasisError.self) { try Trainer.train(space: try Space(kind: .simplex, classes: 8), data: data(), options: o) }
+    }
+}

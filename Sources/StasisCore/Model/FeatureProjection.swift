@@ -8,6 +8,8 @@ struct FeatureProjection: Equatable {
     static let tensorName = "projection.vertices"
     static let featureKey = "stasis.feature"
     static let temperatureKey = "stasis.temperature"
+    /// Largest K of a softmax projection (the encoder's scratch holds rows x K floats).
+    static let maxClasses = 1 << 20
 
     let vertices: [Float]
     let classes: Int
@@ -24,8 +26,9 @@ struct FeatureProjection: Equatable {
             guard let text = metadata[temperatureKey], let t = Double(text), t.isFinite, t > 0 else {
                 throw StasisError.invalid("softmax features need a positive \(temperatureKey), got '\(metadata[temperatureKey] ?? "")'")
             }
-            guard let tensor = tensors[tensorName], tensor.shape.count == 2, tensor.shape[0] >= 2, tensor.shape[1] == dimension else {
-                throw StasisError.invalid("softmax features need a tensor '\(tensorName)' of shape [K, \(dimension)]")
+            guard let tensor = tensors[tensorName], tensor.shape.count == 2, (2...maxClasses).contains(tensor.shape[0]),
+                  tensor.shape[1] == dimension else {
+                throw StasisError.invalid("softmax features need a tensor '\(tensorName)' of shape [K, \(dimension)], 2 <= K <= \(maxClasses)")
             }
             return FeatureProjection(vertices: tensor.values, classes: tensor.shape[0], dimension: dimension, temperature: Float(t))
         case let other:

@@ -30,10 +30,16 @@ extension TrainingRun {
         var best: (score: Double, t: Double)?
         for t in Self.temperatureGrid {
             var f = z
-            var scratch = [Float](repeating: 0, count: rows.count * space.classCount)
             let projection = make(t)
+            let chunk = max(1, (16 << 20) / space.classCount)
+            var scratch = [Float](repeating: 0, count: min(chunk, rows.count) * space.classCount)
             f.withUnsafeMutableBufferPointer { fz in
-                scratch.withUnsafeMutableBufferPointer { projection.apply(fz.baseAddress!, rows: rows.count, scratch: $0.baseAddress!) }
+                scratch.withUnsafeMutableBufferPointer { buffer in
+                    for start in stride(from: 0, to: rows.count, by: chunk) {
+                        projection.apply(fz.baseAddress! + start * space.dimension, rows: min(chunk, rows.count - start),
+                                         scratch: buffer.baseAddress!)
+                    }
+                }
             }
             let unit = Losses.normalize(f, rows: rows.count, dimension: space.dimension).unit
             var score = Self.recallAt1(queries: unit, gallery: unit, labels: labels, dimension: space.dimension)

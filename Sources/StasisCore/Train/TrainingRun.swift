@@ -192,7 +192,7 @@ struct TrainingRun {
     func outputs(_ rows: [Int], features: [Float]? = nil) -> [Float] {
         var z: [Float] = []
         z.reserveCapacity(rows.count * space.dimension)
-        let chunk = 4096
+        let chunk = max(1, min(4096, (16 << 20) / max(data.dimension, options.hidden.max() ?? 1, space.dimension)))
         for start in stride(from: 0, to: rows.count, by: chunk) {
             var x: [Float] = []
             let part = rows[start..<min(start + chunk, rows.count)]
@@ -205,11 +205,23 @@ struct TrainingRun {
     /// Mean CE (NaN when `rows` is empty) and accuracy over the assigned vertices.
     func evaluate(_ rows: [Int]) -> (loss: Double, accuracy: Double) {
         guard !rows.isEmpty else { return (.nan, .nan) }
-        let z = outputs(rows)
-        var unused: [Float] = []
-        let result = Losses.crossEntropy(z: z, rows: rows.count, dimension: space.dimension, vertices: space.vertices,
-                                         classes: space.classCount, active: active, targets: rows.map { targets[$0] },
-                                         scale: Float(options.logitScale), weight: 0, dz: &unused)
-        return (result.loss, Double(result.correct) / Double(rows.count))
+        var loss: Double = 0, correct = 0
+        // Chunks bound the logits buffer (rows x K) whatever the split's size.
+        for part in Self.chunks(rows, width: max(space.classCount, space.dimension)) {
+            let z = outputs(Array(part))
+            var unused: [Float] = []
+            let result = Losses.crossEntropy(z: z, rows: part.count, dimension: space.dimension, vertices: space.vertices,
+                                             classes: space.classCount, active: active, targets: part.map { targets[$0] },
+                                             scale: Float(options.logitScale), weight: 0, dz: &unused)
+            loss += result.loss * Double(part.count)
+            correct += result.correct
+        }
+        return (loss / Double(rows.count), Double(correct) / Double(rows.count))
+    }
+
+    /// Slices of `rows` small enough that rows x width floats stay within 64 MB.
+    static func chunks(_ rows: [Int], width: Int) -> [ArraySlice<Int>] {
+        let size = max(1, min(4096, (16 << 20) / max(width, 1)))
+        return stride(from: 0, to: rows.count, by: size).map { rows[$0..<min($0 + size, rows.count)] }
     }
 }

@@ -41,6 +41,7 @@ enum TrainingValidation {
                 try finite(data.pairedPreviousFeatures, width: previous.inputDimension, name: "paired previous features")
             }
         }
+        try checkSizes(space: space, data: data, options: options)
         if options.alignment != .none {
             guard data.previous != nil else {
                 throw StasisError.invalid("alignment '\(options.alignment.rawValue)' needs the previous encoder")
@@ -101,6 +102,36 @@ enum TrainingValidation {
         }
         if options.feature == .softmax, options.temperature == nil, options.validation == 0 {
             throw StasisError.invalid("softmax features choose T on the validation split: give a temperature or a validation fraction > 0")
+        }
+    }
+
+    /// Floats one buffer of a run may hold (1 GiB): beyond it the run is refused with advice
+    /// rather than left to fail an allocation.
+    static let maxBufferFloats = 1 << 28
+
+    /// Parameters, a step's activations and logits, and HOC's similarity matrix must fit.
+    private static func checkSizes(space: Space, data: TrainingData, options: TrainingOptions) throws {
+        var widths = [data.dimension] + options.hidden + [space.dimension]
+        var parameters = 0
+        for i in 1..<widths.count {
+            let (product, overflow) = widths[i - 1].multipliedReportingOverflow(by: widths[i])
+            guard !overflow, product <= maxBufferFloats - parameters else {
+                throw StasisError.invalid("a head of widths \(widths) has too many parameters (limit \(maxBufferFloats))")
+            }
+            parameters += product
+        }
+        widths.append(space.classCount)
+        let rows = options.batchSize * (data.pairedCount > 0 ? 2 : 1)
+        let widest = widths.max() ?? 1
+        guard rows <= maxBufferFloats / widest else {
+            throw StasisError.invalid(
+                "a batch of \(rows) rows x \(widest) values (widest layer or K) exceeds \(maxBufferFloats) floats; lower batch_size")
+        }
+        if options.feature == .softmax, space.classCount > FeatureProjection.maxClasses {
+            throw StasisError.invalid("softmax features support spaces of up to \(FeatureProjection.maxClasses) classes, this one has \(space.classCount)")
+        }
+        if options.alignment == .hoc, rows > 1 << 14 {
+            throw StasisError.invalid("HOC compares every pair of a batch: at most \(1 << 14) rows per step, got \(rows); lower batch_size")
         }
     }
 
