@@ -25,22 +25,28 @@ struct Optimizer {
         for (index, parameter) in parameters.enumerated() {
             let decay = parameter.decays ? weightDecay : 0
             let count = parameter.values.count
-            switch kind {
-            case .sgd:
-                for i in 0..<count {
-                    let g = parameter.gradient[i] + decay * parameter.values[i]
-                    first[index][i] = momentum * first[index][i] + g
-                    parameter.values[i] -= lr * first[index][i]
-                }
-            case .adamw:
-                let stepSize = lr / correction1
-                for i in 0..<count {
-                    let g = parameter.gradient[i]
-                    parameter.values[i] -= lr * decay * parameter.values[i]
-                    first[index][i] = beta1 * first[index][i] + (1 - beta1) * g
-                    second[index][i] = beta2 * second[index][i] + (1 - beta2) * g * g
-                    let denominator = (second[index][i] / correction2).squareRoot() + epsilon
-                    parameter.values[i] -= stepSize * first[index][i] / denominator
+            let gradient = parameter.gradient
+            // Raw buffers: this loop touches every parameter every step (no per-element checks).
+            parameter.values.withUnsafeMutableBufferPointer { p in
+                first[index].withUnsafeMutableBufferPointer { m in
+                    switch kind {
+                    case .sgd:
+                        for i in 0..<count {
+                            m[i] = momentum * m[i] + gradient[i] + decay * p[i]
+                            p[i] -= lr * m[i]
+                        }
+                    case .adamw:
+                        second[index].withUnsafeMutableBufferPointer { v in
+                            let stepSize = lr / correction1, shrink = 1 - lr * decay
+                            for i in 0..<count {
+                                let g = gradient[i]
+                                p[i] *= shrink
+                                m[i] = beta1 * m[i] + (1 - beta1) * g
+                                v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                                p[i] -= stepSize * m[i] / ((v[i] / correction2).squareRoot() + epsilon)
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -48,8 +48,10 @@ struct TrainingRun {
             let w = options.alignmentWeight ?? 0.9
             (ceWeight, alignmentWeight) = (Float(1 - w), Float(w))
         case .cl2r:
-            // New classes: labels this run adds; old: the labels the space held before it.
-            let newClasses = active - space.labelCount, previousClasses = space.labelCount
+            // Old classes: those the previous version was trained on (its summary), else the labels
+            // the space held before this run; new: this run's classes beyond them.
+            let previousClasses = data.previous?.trainingSummary?.classes ?? space.labelCount
+            let newClasses = Set(targets).count - previousClasses
             let w = options.alignmentWeight ?? 5 * (Double(max(newClasses, 1)) / Double(max(previousClasses, 1))).squareRoot()
             (ceWeight, alignmentWeight) = (1, Float(w))
         }
