@@ -565,28 +565,32 @@ typedef struct stasis_train_progress {
 typedef int (*stasis_train_progress_fn)(const stasis_train_progress* progress, void* user_data);
 
 /**
- * Options of a training run. Initialise with STASIS_TRAIN_OPTIONS_INIT, then change fields.
- * Fields beyond an older caller's struct_size take their defaults.
+ * Options of a training run. Initialise with STASIS_TRAIN_OPTIONS_INIT (or zero it and set
+ * struct_size), then change fields. Zero means the default in every field; where zero is also a
+ * meaningful value (weight_decay, momentum, validation) a negative value asks for none. Fields
+ * beyond an older caller's struct_size take their defaults.
  */
 typedef struct stasis_train_options {
     /** sizeof(stasis_train_options), as compiled by the caller. Required. */
     size_t struct_size;
-    /** Passes over the training split (default 10) and items per step (default 128). */
+    /** Passes over the training split (0 = 10) and items per step (0 = 128). */
     int32_t epochs;
     int32_t batch_size;
     /** STASIS_OPTIMIZER_ADAMW (default) or STASIS_OPTIMIZER_SGD (with momentum). */
     int32_t optimizer;
     /** Epochs of linear learning-rate warm-up before the cosine decay to 0 (default 0). */
     int32_t warmup_epochs;
-    /** Peak learning rate (default 1e-3). */
+    /** Peak learning rate (0 = 1e-3). */
     double learning_rate;
-    /** Weight decay of the Linear weights; never applied to biases or norm parameters (1e-4). */
+    /** Weight decay of the Linear weights, never of biases or norm parameters (0 = 1e-4,
+     *  negative = none). */
     double weight_decay;
-    /** SGD momentum (0.9); ignored by AdamW. */
+    /** SGD momentum (0 = 0.9, negative = none); ignored by AdamW. */
     double momentum;
     /** Fixes initialisation, split and shuffles: bit-reproducible for a fixed thread count. */
     uint64_t seed;
-    /** Fraction of the labelled items held out for validation, 0 to 0.9 (default 0.1). */
+    /** Fraction of the labelled items held out for validation, up to 0.9 (0 = 0.1, negative =
+     *  no validation split). */
     double validation;
     /** Early stopping: epochs without a better validation accuracy before stopping, keeping
      *  the best epoch's weights; 0 = off (default). */
@@ -594,11 +598,11 @@ typedef struct stasis_train_options {
     /** STASIS_ALIGNMENT_NONE (default), _HOC or _CL2R; the last two need the previous encoder
      *  and the previous backbone's features of the same items. */
     int32_t alignment;
-    /** The compatibility/accuracy knob: weight of the alignment term; < 0 = the recipe's
+    /** The compatibility/accuracy knob: weight of the alignment term; <= 0 = the recipe's
      *  default (HOC: loss = (1-w) CE + w InfoNCE, w = 0.9; CL2R: CE + w (1 - cos), w =
      *  5 sqrt(new classes / old classes)). Higher favours compatibility. */
     double alignment_weight;
-    /** HOC's similarity scale mu (default 10; 20-30 favours unseen classes a little). */
+    /** HOC's similarity scale mu (0 = 10; 20-30 favours unseen classes a little). */
     double alignment_scale;
     /** STASIS_FEATURE_RAW (default) or STASIS_FEATURE_SOFTMAX: normalize(softmax(z W^T / T) W). */
     int32_t feature;
@@ -606,15 +610,15 @@ typedef struct stasis_train_options {
     int32_t activation;
     /** Softmax temperature T; 0 = chosen on the validation split (default). */
     double temperature;
-    /** Fixed multiplier of the logits, recorded in the summary (default 1). */
+    /** Fixed multiplier of the logits, recorded in the summary (0 = 1). */
     double logit_scale;
     /** hidden_count widths of hidden layers (0 to 16; default none: one Linear layer). */
     const int64_t* hidden;
     int64_t hidden_count;
     /** STASIS_NORMALIZATION_NONE (default), _LAYERNORM or _BATCHNORM after each hidden Linear. */
     int32_t normalization;
-    /** Nonzero (default): Linear layers have a bias. */
-    int32_t bias;
+    /** Nonzero: Linear layers have no bias (default 0: with biases). */
+    int32_t no_bias;
     /** Unlabelled paired sample for the alignment term: paired_count rows of new-backbone
      *  features (dim) and of old-backbone features (previous_dim). Optional. */
     int64_t paired_count;
@@ -633,8 +637,8 @@ typedef struct stasis_train_options {
 /** Initialiser for stasis_train_options: struct_size and every default set. */
 #define STASIS_TRAIN_OPTIONS_INIT                                                                   \
     {sizeof(stasis_train_options), 10, 128, STASIS_OPTIMIZER_ADAMW, 0, 1e-3, 1e-4, 0.9, 0, 0.1, 0, \
-     STASIS_ALIGNMENT_NONE, -1.0, 10.0, STASIS_FEATURE_RAW, STASIS_ACTIVATION_RELU, 0.0, 1.0, NULL,  \
-     0, STASIS_NORMALIZATION_NONE, 1, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+     STASIS_ALIGNMENT_NONE, 0.0, 10.0, STASIS_FEATURE_RAW, STASIS_ACTIVATION_RELU, 0.0, 1.0, NULL,   \
+     0, STASIS_NORMALIZATION_NONE, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
 /**
  * Trains model `version` of an encoder into `space` from n rows of dim backbone features and one

@@ -10,7 +10,7 @@ import StasisCore
 ///     72 double alignment_weight  80 double alignment_scale  88 int32 feature
 ///     92 int32 activation         96 double temperature      104 double logit_scale
 ///     112 const int64* hidden     120 int64 hidden_count     128 int32 normalization
-///     132 int32 bias              136 int64 paired_count     144 const float* paired_features
+///     132 int32 no_bias             136 int64 paired_count     144 const float* paired_features
 ///     152 const float* paired_previous_features              160 progress function
 ///     168 void* progress_user_data 176 const char* backbone  184 const char* notes
 ///     192 int64 progress_interval
@@ -53,26 +53,34 @@ enum TrainOptionsABI {
             return values[Int(index)]
         }
         var o = parsed.options
-        if let v = field(8, Int32.self) { o.epochs = Int(v) }
-        if let v = field(12, Int32.self) { o.batchSize = Int(v) }
+        // Zero means the default everywhere (header rule); where zero is also a meaningful value
+        // (weight decay, momentum, validation) a negative value asks for none.
+        func positive(_ offset: Int, _ apply: (Double) -> Void) {
+            if let v = field(offset, Double.self), v != 0 { apply(v) }
+        }
+        func orNone(_ offset: Int, _ apply: (Double) -> Void) {
+            if let v = field(offset, Double.self), v != 0 { apply(v < 0 ? 0 : v) }
+        }
+        if let v = field(8, Int32.self), v != 0 { o.epochs = Int(v) }
+        if let v = field(12, Int32.self), v != 0 { o.batchSize = Int(v) }
         if let v = try choice(16, [TrainingOptions.OptimizerKind.adamw, .sgd], "optimizer") { o.optimizer = v }
         if let v = field(20, Int32.self) { o.warmupEpochs = Int(v) }
-        if let v = field(24, Double.self) { o.learningRate = v }
-        if let v = field(32, Double.self) { o.weightDecay = v }
-        if let v = field(40, Double.self) { o.momentum = v }
+        positive(24) { o.learningRate = $0 }
+        orNone(32) { o.weightDecay = $0 }
+        orNone(40) { o.momentum = $0 }
         if let v = field(48, UInt64.self) { o.seed = v }
-        if let v = field(56, Double.self) { o.validation = v }
+        orNone(56) { o.validation = $0 }
         if let v = field(64, Int32.self) { o.patience = Int(v) }
         if let v = try choice(68, [TrainingOptions.Alignment.none, .hoc, .cl2r], "alignment") { o.alignment = v }
-        if let v = field(72, Double.self) { o.alignmentWeight = v < 0 ? nil : v }
-        if let v = field(80, Double.self) { o.alignmentScale = v }
+        if let v = field(72, Double.self) { o.alignmentWeight = v <= 0 ? nil : v }
+        positive(80) { o.alignmentScale = $0 }
         if let v = try choice(88, [TrainingOptions.FeatureKind.raw, .softmax], "feature") { o.feature = v }
         if let v = field(92, Int32.self) {
             guard (0...1).contains(v) else { throw StasisError(.invalidArgument, "activation must be 0 (relu) or 1 (gelu), got \(v)") }
             o.activation = v == 0 ? "relu" : "gelu"
         }
         if let v = field(96, Double.self) { o.temperature = v == 0 ? nil : v }
-        if let v = field(104, Double.self) { o.logitScale = v }
+        positive(104) { o.logitScale = $0 }
         if let count = field(120, Int64.self) {
             guard (0...16).contains(count) else { throw StasisError(.invalidArgument, "hidden_count must be in 0...16, got \(count)") }
             o.hidden = try Arguments.array(field(112, UnsafePointer<Int64>?.self) ?? nil, rows: Int(count), "hidden").map {
@@ -85,7 +93,7 @@ enum TrainOptionsABI {
             guard v >= 0, Int(v) < kinds.count else { throw StasisError(.invalidArgument, "normalization must be in 0...2, got \(v)") }
             o.normalization = kinds[Int(v)]
         }
-        if let v = field(132, Int32.self) { o.bias = v != 0 }
+        if let v = field(132, Int32.self) { o.bias = v == 0 }
         if let count = field(136, Int64.self) {
             parsed.pairedCount = try Arguments.count(count, "paired_count")
             parsed.pairedFeatures = field(144, UnsafePointer<Float>?.self) ?? nil

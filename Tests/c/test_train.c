@@ -116,6 +116,21 @@ static void test_train_and_summary(void) {
     CHECK(stasis_encoder_encode(reloaded, 1, DIM, x2, 7, b) == STASIS_OK);
     CHECK(memcmp(a, b, sizeof(float) * 7) == 0);
 
+    /* A zeroed struct with struct_size set means every default; negative asks for none. */
+    stasis_train_options zeroed;
+    memset(&zeroed, 0, sizeof zeroed);
+    zeroed.struct_size = sizeof zeroed;
+    zeroed.epochs = 2;
+    zeroed.validation = -1;
+    zeroed.no_bias = 1;
+    stasis_encoder* plain = NULL;
+    CHECK(stasis_train_ids(space, N, DIM, x, labels, NULL, 0, NULL, 3, &zeroed, &plain) == STASIS_OK);
+    const char* summary3 = NULL;
+    CHECK(stasis_encoder_metadata(plain, "stasis.training", &summary3) == STASIS_OK);
+    CHECK(strstr(summary3, "\"validationItems\":0") != NULL && strstr(summary3, "\"batchSize\":128") != NULL);
+    CHECK(strstr(summary3, "\"learningRate\":0.001") != NULL && strstr(summary3, "\"bias\":false") != NULL);
+    stasis_encoder_free(plain);
+
     /* Same seed, same result (string labels this time, on a fresh space). */
     const char* names[N];
     const char* pool[CLASSES] = {"cat", "dog", "eel", "fox"};
@@ -177,7 +192,7 @@ static void test_train_errors(void) {
     CHECK_ERR(stasis_train_ids(space, N, DIM, x, labels, NULL, 0, NULL, 1, &options, &out), STASIS_ERROR_INVALID_ARGUMENT,
               "struct_size");
     options = (stasis_train_options)STASIS_TRAIN_OPTIONS_INIT;
-    options.epochs = 0;
+    options.epochs = -1;
     CHECK_ERR(stasis_train_ids(space, N, DIM, x, labels, NULL, 0, NULL, 1, &options, &out), STASIS_ERROR_INVALID_ARGUMENT, "epochs");
     options = (stasis_train_options)STASIS_TRAIN_OPTIONS_INIT;
     options.optimizer = 7;

@@ -40,6 +40,16 @@ def test_trains_a_head_with_a_summary_and_progress(tmp_path):
     assert np.array_equal(stasis.Encoder.open(tmp_path / "v1.safetensors").encode(x[:10]), vectors)
 
 
+def test_zero_options_are_literal():
+    x, y = clusters()
+    encoder = stasis.train(stasis.Space("simplex", 8), x, y, version=1, epochs=2, validation=0, weight_decay=0,
+                           optimizer="sgd", momentum=0, lr=0.05, bias=False)
+    summary = encoder.training
+    assert "validationAccuracy" not in summary and summary["validationItems"] == 0
+    assert summary["recipe"]["weightDecay"] == 0 and summary["recipe"]["momentum"] == 0
+    assert summary["recipe"]["bias"] is False
+
+
 def test_seed_reproduces_and_string_labels():
     x, y = clusters()
     names = [f"class-{k}" for k in y]
@@ -121,8 +131,10 @@ def test_bad_input_changes_nothing(tmp_path):
         stasis.train(space, x, y, version=1, progress=explode)
     with pytest.raises(stasis.InvalidArgumentError, match="optimizer"):
         stasis.train(space, x, y, version=1, optimizer="lbfgs")
-    with pytest.raises(stasis.InvalidArgumentError, match="learning rate"):
+    with pytest.raises(stasis.InvalidArgumentError, match="lr must be a positive number"):
         stasis.train(space, x, y, version=1, lr=math.nan)
+    with pytest.raises(stasis.InvalidArgumentError, match="weight_decay must be >= 0"):
+        stasis.train(space, x, y, version=1, weight_decay=-1)
     with pytest.raises(stasis.InvalidArgumentError, match="needs the previous encoder"):
         stasis.train(space, x, y, version=1, alignment="hoc")
     assert len(space) == 0

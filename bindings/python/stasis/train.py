@@ -77,7 +77,7 @@ class _Options(ctypes.Structure):
         ("hidden", POINTER(c_int64)),
         ("hidden_count", c_int64),
         ("normalization", c_int32),
-        ("bias", c_int32),
+        ("no_bias", c_int32),
         ("paired_count", c_int64),
         ("paired_features", c_void_p),
         ("paired_previous_features", c_void_p),
@@ -116,6 +116,14 @@ def _choice(name, value):
         return _CHOICES[name].index(value)
     except ValueError:
         raise InvalidArgumentError(f"{name} must be one of {_CHOICES[name]}, got {value!r}") from None
+
+
+def _literal(value, name):
+    """A float option whose 0 is meaningful: sent as -1 (the struct's "none"); negatives refused."""
+    number = float(value)
+    if not number >= 0:
+        raise InvalidArgumentError(f"{name} must be >= 0, got {value}")
+    return -1.0 if number == 0 else number
 
 
 def _matrix(values, name, rows=None):
@@ -188,16 +196,20 @@ def train(
     options.batch_size = checked_int(batch_size, "batch_size", 1, 1 << 20)
     options.optimizer = _choice("optimizer", optimizer)
     options.warmup_epochs = checked_int(warmup_epochs, "warmup_epochs", 0, 100_000)
+    for value, name in ((lr, "lr"), (alignment_scale, "alignment_scale"), (logit_scale, "logit_scale")):
+        if not float(value) > 0:
+            raise InvalidArgumentError(f"{name} must be a positive number, got {value}")
     options.learning_rate = float(lr)
-    options.weight_decay = float(weight_decay)
-    options.momentum = float(momentum)
+    # The C struct reads 0 as "default" and a negative value as "none".
+    options.weight_decay = _literal(weight_decay, "weight_decay")
+    options.momentum = _literal(momentum, "momentum")
     options.seed = checked_int(seed, "seed", 0, 2**64 - 1)
-    options.validation = float(validation)
+    options.validation = _literal(validation, "validation")
     options.patience = checked_int(patience, "patience", 0, 100_000)
     options.alignment = _choice("alignment", alignment)
-    options.alignment_weight = -1.0 if alignment_weight is None else float(alignment_weight)
-    if alignment_weight is not None and not alignment_weight >= 0:
-        raise InvalidArgumentError(f"alignment_weight must be >= 0 or None, got {alignment_weight}")
+    options.alignment_weight = 0.0 if alignment_weight is None else float(alignment_weight)
+    if alignment_weight is not None and not alignment_weight > 0:
+        raise InvalidArgumentError(f"alignment_weight must be > 0 or None, got {alignment_weight}")
     options.alignment_scale = float(alignment_scale)
     options.feature = _choice("feature", feature)
     options.activation = _choice("activation", activation)
@@ -209,7 +221,7 @@ def train(
     options.hidden = widths.ctypes.data_as(POINTER(c_int64)) if len(widths) else None
     options.hidden_count = len(widths)
     options.normalization = _choice("normalization", normalization)
-    options.bias = 1 if bias else 0
+    options.no_bias = 0 if bias else 1
     options.progress_interval = checked_int(progress_interval, "progress_interval", 0, 2**31 - 1)
     options.backbone = backbone.encode() if backbone else None
     options.notes = notes.encode() if notes else None
