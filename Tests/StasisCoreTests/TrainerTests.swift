@@ -187,3 +187,22 @@ extension TrainerTests {
         #expect(throws: StasisError.self) { try Trainer.train(space: try Space(kind: .simplex, classes: 8), data: data(), options: o) }
     }
 }
+
+extension TrainerTests {
+    /// A paired sample whose size does not match its arrays (or overflows) is refused, not trapped on.
+    @Test func refusesInconsistentPairedSamples() throws {
+        let space = try Space(kind: .simplex, classes: 8)
+        let v1 = try Trainer.train(space: space, data: data(), options: options())
+        var d = data()
+        d.previous = v1
+        d.previousFeatures = d.features
+        var o = options(2)
+        o.alignment = .hoc
+        for count in [Int.max / 2, -1, 3] {
+            d.pairedCount = count
+            d.pairedFeatures = Array(d.features.prefix(24))
+            d.pairedPreviousFeatures = Array(d.features.prefix(24))
+            #expect(throws: StasisError.self) { try Trainer.train(space: space, data: d, options: o) }
+        }
+    }
+}

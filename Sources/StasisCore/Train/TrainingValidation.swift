@@ -15,6 +15,7 @@ enum TrainingValidation {
             throw StasisError.invalid("\(data.labels.count) labels for \(n) feature rows: give one label per row")
         }
         try finite(data.features, width: data.dimension, name: "features")
+        guard data.pairedCount >= 0 else { throw StasisError.invalid("paired count must be >= 0, got \(data.pairedCount)") }
         try checkOptions(options)
         if let previous = data.previous {
             guard previous.spaceFingerprint == space.fingerprint else {
@@ -32,8 +33,9 @@ enum TrainingValidation {
                 try finite(old, width: previous.inputDimension, name: "previous features")
             }
             if data.pairedCount > 0 {
-                guard data.pairedFeatures.count == data.pairedCount * data.dimension,
-                      data.pairedPreviousFeatures.count == data.pairedCount * previous.inputDimension else {
+                let (new, overflowNew) = data.pairedCount.multipliedReportingOverflow(by: data.dimension)
+                let (old, overflowOld) = data.pairedCount.multipliedReportingOverflow(by: previous.inputDimension)
+                guard !overflowNew, !overflowOld, data.pairedFeatures.count == new, data.pairedPreviousFeatures.count == old else {
                     throw StasisError.invalid(
                         "paired sample: \(data.pairedCount) rows need \(data.pairedCount) x \(data.dimension) new and x \(previous.inputDimension) old features")
                 }
@@ -52,7 +54,6 @@ enum TrainingValidation {
         } else if data.pairedCount > 0 {
             throw StasisError.invalid("a paired sample is only used by an alignment ('hoc' or 'cl2r')")
         }
-        guard data.pairedCount >= 0 else { throw StasisError.invalid("paired count must be >= 0") }
     }
 
     static func checkOptions(_ options: TrainingOptions) throws {
@@ -130,8 +131,8 @@ enum TrainingValidation {
         if options.feature == .softmax, space.classCount > FeatureProjection.maxClasses {
             throw StasisError.invalid("softmax features support spaces of up to \(FeatureProjection.maxClasses) classes, this one has \(space.classCount)")
         }
-        if options.alignment == .hoc, rows > 1 << 14 {
-            throw StasisError.invalid("HOC compares every pair of a batch: at most \(1 << 14) rows per step, got \(rows); lower batch_size")
+        if options.alignment == .hoc, rows > 1 << 13 {
+            throw StasisError.invalid("HOC compares every pair of a batch: at most \(1 << 13) rows per step, got \(rows); lower batch_size")
         }
     }
 
