@@ -83,6 +83,8 @@ typedef int32_t stasis_status;
 #define STASIS_ERROR_INTERNAL 10
 /** A valid request this index type or library version does not support. */
 #define STASIS_ERROR_UNSUPPORTED 11
+/** A long call (training) stopped by its progress callback: nothing was produced or assigned. */
+#define STASIS_ERROR_CANCELLED 12
 
 /** Library version as "MAJOR.MINOR.PATCH". Static storage; never free it. Thread-safe. */
 STASIS_API const char* stasis_version(void);
@@ -843,6 +845,179 @@ STASIS_API stasis_status stasis_adapter_apply(const stasis_adapter* adapter, int
 STASIS_API stasis_status stasis_adapter_chain_apply(const stasis_adapter* const* adapters,
                                                     int64_t count, int64_t n, int64_t in_dim,
                                                     const float* x, int64_t out_dim, float* out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Training: stationary encoder heads on CPU                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * stasis_train_ids / stasis_train_names fit a small head (Linear, optional hidden layers with
+ * LayerNorm or BatchNorm and ReLU or GELU) from backbone features to a space, with cross-entropy
+ * against the space's fixed vertex matrix W (logits = z W^T, W never updated, no bias). Labels take
+ * their vertices through the space's registry: a label seen for the first time takes the next free
+ * vertex, an old label keeps its own. The new labels are assigned only when training succeeds;
+ * save the space to persist them. Optionally the run is aligned with the previous model version
+ * (HOC or CL2R, see docs/training.md), using the old backbone's features of the same items and an
+ * unlabelled paired sample. Recipes and defaults: docs/training.md.
+ */
+
+/** stasis_train_options.optimizer */
+#define STASIS_OPTIMIZER_ADAMW 0
+#define STASIS_OPTIMIZER_SGD 1
+/** stasis_train_options.alignment */
+#define STASIS_ALIGNMENT_NONE 0
+#define STASIS_ALIGNMENT_HOC 1
+#define STASIS_ALIGNMENT_CL2R 2
+/** stasis_train_options.feature */
+#define STASIS_FEATURE_RAW 0
+#define STASIS_FEATURE_SOFTMAX 1
+/** stasis_train_options.activation */
+#define STASIS_ACTIVATION_RELU 0
+#define STASIS_ACTIVATION_GELU 1
+/** stasis_train_options.normalization */
+#define STASIS_NORMALIZATION_NONE 0
+#define STASIS_NORMALIZATION_LAYERNORM 1
+#define STASIS_NORMALIZATION_BATCHNORM 2
+
+/** What a progress callback receives. Valid only during the call. */
+typedef struct stasis_train_progress {
+    /** sizeof(stasis_train_progress) as the library fills it; fields may be added at the end. */
+    size_t struct_size;
+    /** 1-based epoch, and the number of epochs planned. */
+    int32_t epoch;
+    int32_t epochs;
+    /** Optimiser steps done so far, and planned in all. */
+    int64_t step;
+    int64_t steps;
+    /** Mean training loss and accuracy over the epoch so far. */
+    double loss;
+    double train_accuracy;
+    /** On the held-out validation split; NaN inside an epoch or without validation. */
+    double validation_loss;
+    double validation_accuracy;
+    double learning_rate;
+    /** 1 when the report closes an epoch, 0 for reports every progress_interval steps. */
+    int32_t end_of_epoch;
+} stasis_train_progress;
+
+/**
+ * Progress callback: called on the thread running the training, at the end of every epoch (and
+ * every progress_interval steps). Return 0 to continue; any other value cancels the run, which
+ * then returns STASIS_ERROR_CANCELLED with nothing produced and no label assigned.
+ */
+typedef int (*stasis_train_progress_fn)(const stasis_train_progress* progress, void* user_data);
+
+/**
+ * Options of a training run. Initialise with STASIS_TRAIN_OPTIONS_INIT (or zero it and set
+ * struct_size), then change fields. Zero means the default in every field; where zero is also a
+ * meaningful value (weight_decay, momentum, validation) a negative value asks for none. Fields
+ * beyond an older caller's struct_size take their defaults.
+ */
+typedef struct stasis_train_options {
+    /** sizeof(stasis_train_options), as compiled by the caller. Required. */
+    size_t struct_size;
+    /** Passes over the training split (0 = 10) and items per step (0 = 128). */
+    int32_t epochs;
+    int32_t batch_size;
+    /** STASIS_OPTIMIZER_ADAMW (default) or STASIS_OPTIMIZER_SGD (with momentum). */
+    int32_t optimizer;
+    /** Epochs of linear learning-rate warm-up before the cosine decay to 0 (default 0). */
+    int32_t warmup_epochs;
+    /** Peak learning rate (0 = 1e-3). */
+    double learning_rate;
+    /** Weight decay of the Linear weights, never of biases or norm parameters (0 = 1e-4,
+     *  negative = none). */
+    double weight_decay;
+    /** SGD momentum (0 = 0.9, negative = none); ignored by AdamW. */
+    double momentum;
+    /** Fixes initialisation, split and shuffles: bit-reproducible for a fixed thread count. */
+    uint64_t seed;
+    /** Fraction of the labelled items held out for validation, up to 0.9 (0 = 0.1, negative =
+     *  no validation split). */
+    double validation;
+    /** Early stopping: epochs without a better validation accuracy before stopping, keeping
+     *  the best epoch's weights; 0 = off (default). */
+    int32_t patience;
+    /** STASIS_ALIGNMENT_NONE (default), _HOC or _CL2R; the last two need the previous encoder
+     *  and the previous backbone's features of the same items. */
+    int32_t alignment;
+    /** The compatibility/accuracy knob: weight of the alignment term; <= 0 = the recipe's
+     *  default (HOC: loss = (1-w) CE + w InfoNCE, w = 0.9; CL2R: CE + w (1 - cos), w =
+     *  5 sqrt(new classes / old classes)). Higher favours compatibility. */
+    double alignment_weight;
+    /** HOC's similarity scale mu (0 = 10; 20-30 favours unseen classes a little). */
+    double alignment_scale;
+    /** STASIS_FEATURE_RAW (default) or STASIS_FEATURE_SOFTMAX: normalize(softmax(z W^T / T) W). */
+    int32_t feature;
+    /** STASIS_ACTIVATION_RELU (default) or _GELU, after each hidden layer. */
+    int32_t activation;
+    /** Softmax temperature T; 0 = chosen on the validation split (default). */
+    double temperature;
+    /** Fixed multiplier of the logits, recorded in the summary (0 = 1). */
+    double logit_scale;
+    /** hidden_count widths of hidden layers (0 to 16; default none: one Linear layer). */
+    const int64_t* hidden;
+    int64_t hidden_count;
+    /** STASIS_NORMALIZATION_NONE (default), _LAYERNORM or _BATCHNORM after each hidden Linear. */
+    int32_t normalization;
+    /** Nonzero: Linear layers have no bias (default 0: with biases). */
+    int32_t no_bias;
+    /** Unlabelled paired sample for the alignment term: paired_count rows of new-backbone
+     *  features (dim) and of old-backbone features (previous_dim). Optional. */
+    int64_t paired_count;
+    const float* paired_features;
+    const float* paired_previous_features;
+    /** Optional progress callback and the pointer it receives. */
+    stasis_train_progress_fn progress;
+    void* progress_user_data;
+    /** Optional NUL-terminated strings recorded as stasis.backbone and stasis.notes. */
+    const char* backbone;
+    const char* notes;
+    /** Also report progress every this many steps (0 = at epoch ends only, default). */
+    int64_t progress_interval;
+} stasis_train_options;
+
+/** Initialiser for stasis_train_options: struct_size and every default set. */
+#define STASIS_TRAIN_OPTIONS_INIT                                                                   \
+    {sizeof(stasis_train_options), 10, 128, STASIS_OPTIMIZER_ADAMW, 0, 1e-3, 1e-4, 0.9, 0, 0.1, 0, \
+     STASIS_ALIGNMENT_NONE, 0.0, 10.0, STASIS_FEATURE_RAW, STASIS_ACTIVATION_RELU, 0.0, 1.0, NULL,   \
+     0, STASIS_NORMALIZATION_NONE, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+
+/**
+ * Trains model `version` of an encoder into `space` from n rows of dim backbone features and one
+ * int64 label per row. `previous` (may be NULL) is the previous model version, `previous_dim`
+ * its input dimension and `previous_features` (may be NULL unless an alignment is chosen) the
+ * previous backbone's n x previous_dim features of the same rows. `options` may be NULL
+ * (defaults). On success *out receives a new encoder (release with stasis_encoder_free; save it
+ * with stasis_encoder_save) whose metadata "stasis.training" holds a JSON summary (data sizes,
+ * epochs, final loss and accuracies, recipe, seed, previous version, space), and the space's
+ * registry holds the new labels. Runs on the calling thread; sgemm uses stasis_get_num_threads()
+ * threads. Not concurrent with other calls that assign labels in the same space.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, counts, labels and features of different lengths,
+ * NaN/Inf, bad options, a diverging run), STASIS_ERROR_DIMENSION_MISMATCH (previous_dim),
+ * STASIS_ERROR_INCOMPATIBLE (a previous encoder of another space), STASIS_ERROR_UNSUPPORTED (the
+ * new labels do not fit: the space is full; or options from a newer header), STASIS_ERROR_CANCELLED.
+ * On error *out is NULL and the space is unchanged.
+ */
+STASIS_API stasis_status stasis_train_ids(stasis_space* space, int64_t n, int64_t dim, const float* features,
+                                          const int64_t* labels, const stasis_encoder* previous,
+                                          int64_t previous_dim, const float* previous_features,
+                                          uint32_t version, const stasis_train_options* options,
+                                          stasis_encoder** out);
+
+/** As stasis_train_ids, for NUL-terminated UTF-8 string labels. */
+STASIS_API stasis_status stasis_train_names(stasis_space* space, int64_t n, int64_t dim, const float* features,
+                                            const char* const* labels, const stasis_encoder* previous,
+                                            int64_t previous_dim, const float* previous_features,
+                                            uint32_t version, const stasis_train_options* options,
+                                            stasis_encoder** out);
+
+/**
+ * The encoder's feature kind: *out = "raw" or "softmax" (owned by the encoder, valid until it is
+ * freed) and, when `temperature` is not NULL, *temperature = T (0 for raw). Thread-safe.
+ */
+STASIS_API stasis_status stasis_encoder_feature(const stasis_encoder* encoder, const char** out,
+                                                double* temperature);
 
 #ifdef __cplusplus
 } /* extern "C" */

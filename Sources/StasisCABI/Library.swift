@@ -21,6 +21,7 @@ nonisolated(unsafe) private let statusTexts: [UnsafePointer<CChar>] = [
     "out of memory",
     "internal error",
     "unsupported operation",
+    "cancelled",
 ].map(immortal)
 
 nonisolated(unsafe) private let unknownStatusText = immortal("unknown status code")

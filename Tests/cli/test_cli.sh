@@ -212,5 +212,74 @@ adapt_fails "a chain with a gap" "gap at position 1" apply --adapter "$work/a21.
 adapt_fails "wrong input width" "has 6 columns" apply --adapter "$work/a21.safetensors" "$work/v3.npy" "$work/refused.out"
 adapt_fails "inspect of another kind" "not an adapter" inspect "$work/enc.safetensors"
 
+# Training (stasis train): .npy features and labels, progress, alignment, softmax, bad input.
+"$cli" space create --kind simplex --classes 8 "$work/train_space.safetensors" >/dev/null
+python3 - "$work" <<'PY'
+import sys, numpy as np
+work = sys.argv[1]
+rng = np.random.default_rng(0)
+labels = np.arange(240) % 5
+centres = rng.standard_normal((5, 12)) * 3
+np.save(f"{work}/train_x.npy", (centres[labels] + rng.standard_normal((240, 12))).astype(np.float32))
+np.save(f"{work}/train_x2.npy", (rng.standard_normal((5, 12))[labels] * 3 + rng.standard_normal((240, 12))).astype(np.float32))
+np.save(f"{work}/train_y.npy", labels.astype(np.int64))
+np.save(f"{work}/train_y_short.npy", labels[:-1].astype(np.int64))
+bad = (centres[labels] + rng.standard_normal((240, 12))).astype(np.float32)
+bad[3, 4] = np.nan
+np.save(f"{work}/train_nan.npy", bad)
+open(f"{work}/train_names.txt", "w").write("".join(f"name{k}\n" for k in labels))
+PY
+out=$("$cli" train --space "$work/train_space.safetensors" --features "$work/train_x.npy" --labels "$work/train_y.npy" \
+    --version 1 --epochs 6 --lr 0.01 --output "$work/train_v1.safetensors" 2>"$work/train_progress.txt")
+expect "train reports the result" grep -q "version 1, 12 -> 7, raw features, 6 epochs, validation accuracy" <<<"$out"
+expect "train saves the new labels" grep -q "5 new labels saved" <<<"$out"
+expect "train prints one progress line per epoch" test "$(grep -c 'epoch [0-9]/6 \[' "$work/train_progress.txt")" = 6
+expect "trained encoder carries the summary" python3 -c "
+import sys, stasis
+e = stasis.Encoder.open(sys.argv[1] + '/train_v1.safetensors')
+s = stasis.Space.open(sys.argv[1] + '/train_space.safetensors')
+assert e.training['epochs'] == 6 and e.training['items'] == 240 and len(s) == 5 and e.space == s.fingerprint" "$work"
+out=$("$cli" train --space "$work/train_space.safetensors" --features "$work/train_x2.npy" --labels "$work/train_y.npy" \
+    --version 2 --previous "$work/train_v1.safetensors" --previous-features "$work/train_x.npy" --alignment hoc \
+    --paired-features "$work/train_x2.npy" --paired-previous-features "$work/train_x.npy" --feature softmax \
+    --hidden 16 --normalization batchnorm --quiet --output "$work/train_v2.safetensors")
+expect "aligned softmax training reports T" grep -q "softmax features (T = " <<<"$out"
+expect "aligned encoder records its recipe" python3 -c "
+import sys, stasis
+e = stasis.Encoder.open(sys.argv[1] + '/train_v2.safetensors')
+t = e.training
+assert t['previousVersion'] == 1 and t['recipe']['alignment'] == 'hoc' and t['pairedItems'] == 240 and e.feature == 'softmax'" "$work"
+"$cli" space create --kind simplex --classes 8 "$work/train_names_space.safetensors" >/dev/null
+out=$("$cli" train --space "$work/train_names_space.safetensors" --features "$work/train_x.npy" \
+    --labels "$work/train_names.txt" --version 1 --epochs 2 --quiet --output "$work/train_names.safetensors")
+expect "string labels from a text file" python3 -c "
+import sys, stasis
+s = stasis.Space.open(sys.argv[1] + '/train_names_space.safetensors')
+assert list(s.lookup(['name0', 'name4'])) == [0, 4]" "$work"
+"$cli" space create --kind simplex --classes 4 "$work/train_small.safetensors" >/dev/null
+cp "$work/train_space.safetensors" "$work/train_space_before.safetensors"
+train_fails() { # train_fails DESCRIPTION NEEDLE ARGS...: exits 1, names the problem, writes nothing
+    local description=$1 needle=$2; shift 2
+    set +e
+    err=$("$cli" train --version 9 --output "$work/train_never.safetensors" --quiet "$@" 2>&1); code=$?
+    set -e
+    expect "$description exits 1" test "$code" = 1
+    expect "$description is named" grep -q -- "$needle" <<<"$err"
+    expect "$description writes no encoder" test ! -e "$work/train_never.safetensors"
+    expect "$description leaves the space" cmp -s "$work/train_space.safetensors" "$work/train_space_before.safetensors"
+}
+train_fails "labels of another length" "239 labels for 240 feature rows" --space "$work/train_space.safetensors" \
+    --features "$work/train_x.npy" --labels "$work/train_y_short.npy"
+train_fails "NaN features" "row 3 has a non-finite value" --space "$work/train_space.safetensors" \
+    --features "$work/train_nan.npy" --labels "$work/train_y.npy"
+train_fails "a full space" "the space is full" --space "$work/train_small.safetensors" \
+    --features "$work/train_x.npy" --labels "$work/train_y.npy"
+"$cli" space create --kind simplex --classes 9 "$work/train_other.safetensors" >/dev/null
+train_fails "a previous encoder of another space" "belongs to space" --space "$work/train_other.safetensors" \
+    --features "$work/train_x.npy" --labels "$work/train_y.npy" --previous "$work/train_v1.safetensors" \
+    --previous-features "$work/train_x.npy" --alignment hoc
+train_fails "an unknown alignment" "--alignment must be one of" --space "$work/train_space.safetensors" \
+    --features "$work/train_x.npy" --labels "$work/train_y.npy" --alignment magic
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

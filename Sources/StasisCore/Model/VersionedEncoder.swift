@@ -16,6 +16,8 @@ public final class VersionedEncoder: @unchecked Sendable {
     public let metadata: [String: String]
 
     let layers: [Layer]
+    /// Softmax feature kind; nil for raw features (the L2-normalised head output).
+    let projection: FeatureProjection?
     /// Tensors as loaded, kept so that saving reproduces them exactly (BatchNorm stays unfolded).
     let tensors: [String: Safetensors.Tensor]
 
@@ -28,7 +30,10 @@ public final class VersionedEncoder: @unchecked Sendable {
     public init(spaceFingerprint: String, version: UInt32, inputDimension: Int, layerSpecs: [LayerSpec],
                 tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String] = [:]) throws {
         let stored = tensors.mapValues { Safetensors.Tensor(shape: $0.shape, values: $0.values) }
-        let (layers, width) = try LayerStackBuilder.build(specs: layerSpecs, tensors: stored, inputWidth: inputDimension)
+        var layerTensors = stored
+        if metadata[FeatureProjection.featureKey] == "softmax" { layerTensors[FeatureProjection.tensorName] = nil }
+        let (layers, width) = try LayerStackBuilder.build(specs: layerSpecs, tensors: layerTensors, inputWidth: inputDimension)
+        self.projection = try FeatureProjection.from(metadata: metadata, tensors: stored, dimension: width)
         self.spaceFingerprint = spaceFingerprint
         self.version = version
         self.inputDimension = inputDimension
@@ -46,6 +51,12 @@ public final class VersionedEncoder: @unchecked Sendable {
 
     /// Backbone the encoder expects features from (`stasis.backbone`), "" when not recorded.
     public var backbone: String { metadata["stasis.backbone"] ?? "" }
+
+    /// "raw" (the L2-normalised head output) or "softmax" (science.md §6).
+    public var feature: String { projection == nil ? "raw" : "softmax" }
+
+    /// The softmax temperature T; nil for raw features.
+    public var temperature: Double? { projection.map { Double($0.temperature) } }
 
     /// Encodes `count` rows of `inputDimension` features into unit vectors (count × outputDimension).
     public func encode(_ features: [Float], count: Int) throws -> [Float] {
@@ -67,7 +78,7 @@ public final class VersionedEncoder: @unchecked Sendable {
     package func encode(input: UnsafePointer<Float>?, count: Int, output: UnsafeMutablePointer<Float>?) throws {
         guard count > 0, let input, let output else { return }
         try Self.checkFinite(input, rows: count, width: inputDimension)
-        let widest = layers.reduce(inputDimension) { max($0, $1.outputWidth($0)) }
+        let widest = layers.reduce(max(inputDimension, projection?.classes ?? 0)) { max($0, $1.outputWidth($0)) }
         let chunk = min(count, max(64, min(16384, Self.chunkFloats / widest)))
         let front = UnsafeMutablePointer<Float>.allocate(capacity: chunk * widest)
         let back = UnsafeMutablePointer<Float>.allocate(capacity: chunk * widest)
@@ -88,6 +99,7 @@ public final class VersionedEncoder: @unchecked Sendable {
                 }
                 width = layer.outputWidth(width)
             }
+            if let projection { projection.apply(current, rows: rows, scratch: spare) }
             let destination = output + start * outputDimension
             destination.update(from: current, count: rows * outputDimension)
             try Self.normalize(destination, rows: rows, width: outputDimension, firstRow: start)

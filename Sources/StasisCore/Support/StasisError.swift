@@ -25,6 +25,8 @@ public struct StasisError: Error, Equatable, CustomStringConvertible, Sendable {
         case internalError = 10
         /// The operation is valid but not available for this index type or configuration.
         case unsupported = 11
+        /// A long operation stopped because its progress callback asked it to; nothing changed.
+        case cancelled = 12
     }
 
     public let code: Code

@@ -3,6 +3,7 @@
 Python binding of libstasis (ctypes). See the repository README for the C and Python quick starts.
 """
 from ._errors import (
+    CancelledError,
     CorruptFileError,
     DimensionMismatchError,
     IncompatibleError,
@@ -22,6 +23,7 @@ from .adapter import Adapter, AdapterChain, inspect_adapter
 from .index import Index, SearchResult, inspect
 from .evaluate import CompatibilityMetrics, GateResult, Report, RetrievalMetrics, compatibility_metrics, evaluate, retrieval_metrics
 from .space import Space, inspect_space
+from .train import TrainProgress, train, training_summary
 from .library import (
     ABI_VERSION,
     abi_version,
@@ -74,4 +76,8 @@ __all__ = [
     "evaluate",
     "Report",
     "GateResult",
+    "CancelledError",
+    "train",
+    "TrainProgress",
+    "training_summary",
 ]

@@ -76,6 +76,12 @@ class UnsupportedError(StasisError):
     status = 11
 
 
+class CancelledError(StasisError):
+    """A training run stopped by its progress callback; nothing was written or assigned."""
+
+    status = 12
+
+
 BY_STATUS = {
     cls.status: cls
     for cls in (
@@ -90,5 +96,6 @@ BY_STATUS = {
         OutOfMemoryError,
         InternalError,
         UnsupportedError,
+        CancelledError,
     )
 }
