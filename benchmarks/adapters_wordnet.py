@@ -2,107 +2,22 @@
 (new, 256-d), two genuinely different models. Fits every adapter kind in both directions on a
 paired sample and reports class-retrieval quality on held-out items (docs/adapters.md).
 
-Needs the Debian package wordnet-base, scikit-learn and wordllama 0.4 (offline; its tokenizer
-config is copied to a cache folder because the wheel ships it under another name).
+Corpus and features come from benchmarks/wordnet_data.py (cached under ~/.cache/stasis/wordnet);
+it needs the Debian package wordnet-base, scikit-learn and wordllama 0.4.
 
     PYTHONPATH=bindings/python python3 benchmarks/adapters_wordnet.py [--pairs 10000]
 """
 import argparse
 import os
-import shutil
-import tempfile
+import sys
 import time
 
 import numpy as np
 
 import stasis
 
-WORDNET = "/usr/share/wordnet/data.noun"
-
-
-def read_wordnet():
-    """Noun synsets: texts ("lemma, lemma: gloss") and the first hypernym of each."""
-    offsets, texts, parent = [], [], {}
-    with open(WORDNET, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if line.startswith(" "):
-                continue
-            head, _, gloss = line.partition(" | ")
-            fields = head.split()
-            offset, count = fields[0], int(fields[3], 16)
-            words = [fields[4 + 2 * i].replace("_", " ") for i in range(count)]
-            position = 4 + 2 * count
-            pointers = int(fields[position])
-            for p in range(pointers):
-                symbol, target = fields[position + 1 + 4 * p], fields[position + 2 + 4 * p]
-                if symbol in ("@", "@i"):
-                    parent[offset] = target
-                    break
-            offsets.append(offset)
-            texts.append(", ".join(words) + ": " + gloss.strip())
-    return offsets, texts, parent
-
-
-def labels_from_tree(offsets, parent, low=50, high=400):
-    """A subtree of the first-hypernym tree with at most `high` synsets is one class if it has at
-    least `low`; larger subtrees split into their children (data.md)."""
-    children = {}
-    for child, p in parent.items():
-        children.setdefault(p, []).append(child)
-    size = {}
-
-    def subtree_size(node):
-        stack, order = [node], []
-        while stack:
-            n = stack.pop()
-            order.append(n)
-            stack.extend(children.get(n, []))
-        for n in reversed(order):
-            size[n] = 1 + sum(size[c] for c in children.get(n, []))
-        return size[node]
-
-    roots = [o for o in offsets if o not in parent]
-    for r in roots:
-        subtree_size(r)
-    label = {}
-    stack = list(roots)
-    next_class = 0
-    while stack:
-        node = stack.pop()
-        if size[node] <= high:
-            if size[node] >= low:
-                members = [node]
-                i = 0
-                while i < len(members):
-                    members.extend(children.get(members[i], []))
-                    i += 1
-                for m in members:
-                    label[m] = next_class
-                next_class += 1
-        else:
-            stack.extend(children.get(node, []))
-    return np.array([label.get(o, -1) for o in offsets])
-
-
-def embed_lsa(texts, dim=256):
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2).fit_transform(texts)
-    return TruncatedSVD(dim, random_state=0).fit_transform(tfidf).astype(np.float32)
-
-
-def embed_wordllama(texts):
-    import wordllama
-    from wordllama import WordLlama
-
-    cache = tempfile.mkdtemp()
-    os.makedirs(os.path.join(cache, "tokenizers"))
-    package = os.path.dirname(wordllama.__file__)
-    shutil.copy(os.path.join(package, "tokenizers", "l2_supercat_tokenizer_config.json"),
-                os.path.join(cache, "tokenizers"))
-    model = WordLlama.load(cache_dir=cache, disable_download=True)
-    return np.asarray(model.embed(texts, norm=True), dtype=np.float32)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wordnet_data  # noqa: E402  (the corpus and cached features shared by the benchmarks)
 
 
 def unit(x):
@@ -167,14 +82,11 @@ def main():
         apply_cost(384)
         return
     t0 = time.time()
-    offsets, texts, parent = read_wordnet()
-    labels = labels_from_tree(offsets, parent)
-    keep = labels >= 0
-    texts = [t for t, k in zip(texts, keep) if k]
-    labels = labels[keep]
-    print(f"WordNet: {len(texts)} items in {len(set(labels))} classes ({time.time() - t0:.0f} s)")
-    old = embed_lsa(texts)
-    new = embed_wordllama(texts)
+    texts, names = wordnet_data.corpus()
+    labels = np.array(names)
+    print(f"WordNet: {len(texts)} items in {len(set(names))} classes ({time.time() - t0:.0f} s)")
+    old = wordnet_data.lsa(texts).astype(np.float32)
+    new = wordnet_data.wordllama(texts).astype(np.float32)
     print(f"embedded: old LSA {old.shape}, new WordLlama {new.shape} ({time.time() - t0:.0f} s)")
 
     rng = np.random.default_rng(0)
