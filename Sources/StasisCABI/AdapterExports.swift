@@ -23,25 +23,11 @@ enum AdapterOptionsABI {
     static func read(_ raw: UnsafeRawPointer?) throws -> AdapterFitOptions {
         var options = AdapterFitOptions()
         guard let raw else { return options }
-        let size = raw.loadUnaligned(as: Int.self)
-        guard size >= 8 else {
-            throw StasisError(.invalidArgument,
-                "stasis_adapter_options.struct_size is \(size); set it to sizeof(stasis_adapter_options) (STASIS_ADAPTER_OPTIONS_INIT)")
-        }
-        guard size <= 4096 else { throw StasisError(.invalidArgument, "stasis_adapter_options.struct_size \(size) is implausible") }
-        if size > knownSize {
-            for offset in knownSize..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
-                throw StasisError(.unsupported,
-                    "stasis_adapter_options sets a field at byte \(offset) that this library (\(LibraryVersion.string)) does not know")
-            }
-        }
-        func field<T>(_ offset: Int, _ type: T.Type, default value: T) -> T {
-            offset + MemoryLayout<T>.size <= size ? raw.loadUnaligned(fromByteOffset: offset, as: T.self) : value
-        }
-        let ridge = field(8, Double.self, default: 0)
-        let rank = field(16, Int64.self, default: 0)
-        let fraction = field(24, Double.self, default: 0)
-        options.seed = field(32, UInt64.self, default: 0)
+        let layout = try VersionedStruct(raw, name: "stasis_adapter_options", initializer: "STASIS_ADAPTER_OPTIONS_INIT", knownSize: knownSize)
+        let ridge = layout.field(8, Double.self, default: 0)
+        let rank = layout.field(16, Int64.self, default: 0)
+        let fraction = layout.field(24, Double.self, default: 0)
+        options.seed = layout.field(32, UInt64.self, default: 0)
         if ridge != 0 { options.ridge = ridge }  // the core refuses negative and non-finite values
         guard rank >= 0, rank <= Int64(Adapter.maxDimension) else {
             throw StasisError(.invalidArgument, "rank must be >= 0 (0 = default), got \(rank)")
@@ -49,8 +35,8 @@ enum AdapterOptionsABI {
         options.rank = rank == 0 ? nil : Int(rank)
         guard !fraction.isNaN else { throw StasisError(.invalidArgument, "validation_fraction is NaN") }
         if fraction < 0 { options.validationFraction = 0 } else if fraction > 0 { options.validationFraction = fraction }
-        let source = field(40, UnsafePointer<CChar>?.self, default: nil)
-        let target = field(48, UnsafePointer<CChar>?.self, default: nil)
+        let source = layout.field(40, UnsafePointer<CChar>?.self, default: nil)
+        let target = layout.field(48, UnsafePointer<CChar>?.self, default: nil)
         options.sourceSpace = source.map { String(cString: $0) }
         options.targetSpace = target.map { String(cString: $0) }
         return options

@@ -50,44 +50,31 @@ enum EvaluateOptionsABI {
     static func read(_ raw: UnsafeRawPointer?) throws -> EvaluationOptions {
         var options = EvaluationOptions()
         guard let raw else { return options }
-        let size = raw.loadUnaligned(as: Int.self)
-        guard size >= 8, size <= 4096 else {
-            throw StasisError(.invalidArgument,
-                "stasis_evaluate_options.struct_size is \(size); set it to sizeof(stasis_evaluate_options) (STASIS_EVALUATE_OPTIONS_INIT)")
-        }
-        if size > knownSize {
-            for offset in knownSize..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
-                throw StasisError(.unsupported,
-                    "stasis_evaluate_options sets a field at byte \(offset) that this library (\(LibraryVersion.string)) does not know")
-            }
-        }
-        func field<T>(_ offset: Int, _ type: T.Type) -> T? {
-            offset + MemoryLayout<T>.size <= size ? raw.loadUnaligned(fromByteOffset: offset, as: T.self) : nil
-        }
-        if let metric = field(8, UnsafePointer<CChar>?.self) ?? nil {
+        let layout = try VersionedStruct(raw, name: "stasis_evaluate_options", initializer: "STASIS_EVALUATE_OPTIONS_INIT", knownSize: knownSize)
+        if let metric = layout.field(8, UnsafePointer<CChar>?.self) ?? nil {
             options.metric = try MatrixMetric(parsing: String(cString: metric))
         }
-        if let mode = field(16, Int32.self) { options.mode = try galleryMode(mode) }
-        if let count = field(20, Int32.self), count != 0 {
-            options.ks = try Arguments.array(field(24, UnsafePointer<Int64>?.self) ?? nil, rows: try Arguments.count(Int64(count), "n_k"), "ks")
+        if let mode = layout.field(16, Int32.self) { options.mode = try galleryMode(mode) }
+        if let count = layout.field(20, Int32.self), count != 0 {
+            options.ks = try Arguments.array(layout.field(24, UnsafePointer<Int64>?.self) ?? nil, rows: try Arguments.count(Int64(count), "n_k"), "ks")
                 .map { try checkedK($0) }
         }
-        if let samples = field(32, Int64.self), samples != 0 {
+        if let samples = layout.field(32, Int64.self), samples != 0 {
             guard samples <= 100_000_000 else { throw StasisError(.invalidArgument, "pair_samples must be <= 100000000, got \(samples)") }
             options.pairSamples = samples < 0 ? 0 : Int(samples)
         }
-        if let seed = field(40, UInt64.self) { options.seed = seed }
-        if let margin = field(48, Double.self) {
+        if let seed = layout.field(40, UInt64.self) { options.seed = seed }
+        if let margin = layout.field(48, Double.self) {
             guard margin.isFinite else { throw StasisError(.invalidArgument, "margin must be finite, got \(margin)") }
             options.margin = margin
         }
-        if let title = field(56, UnsafePointer<CChar>?.self) ?? nil { options.title = String(cString: title) }
-        if let queries = field(64, UnsafeRawPointer?.self) ?? nil {
-            let gallery = field(72, UnsafeRawPointer?.self) ?? nil
+        if let title = layout.field(56, UnsafePointer<CChar>?.self) ?? nil { options.title = String(cString: title) }
+        if let queries = layout.field(64, UnsafeRawPointer?.self) ?? nil {
+            let gallery = layout.field(72, UnsafeRawPointer?.self) ?? nil
             options.reference = EvaluationVersion(
                 version: 0, queries: try LabelledVectorsABI.read(queries, "reference_queries"),
                 gallery: try gallery.map { try LabelledVectorsABI.read($0, "reference_gallery") })
-        } else if (field(72, UnsafeRawPointer?.self) ?? nil) != nil {
+        } else if (layout.field(72, UnsafeRawPointer?.self) ?? nil) != nil {
             throw StasisError(.invalidArgument, "reference_gallery is set but reference_queries is NULL")
         }
         return options

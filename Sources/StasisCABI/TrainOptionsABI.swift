@@ -31,22 +31,9 @@ enum TrainOptionsABI {
     static func read(_ raw: UnsafeRawPointer?, version: UInt32) throws -> Parsed {
         var parsed = Parsed(options: TrainingOptions(version: version))
         guard let raw else { return parsed }
-        let size = raw.loadUnaligned(as: Int.self)
-        guard size >= 8, size <= 4096 else {
-            throw StasisError(.invalidArgument,
-                "stasis_train_options.struct_size is \(size); set it to sizeof(stasis_train_options) (STASIS_TRAIN_OPTIONS_INIT)")
-        }
-        if size > knownSize {
-            for offset in knownSize..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
-                throw StasisError(.unsupported,
-                    "stasis_train_options sets a field at byte \(offset) that this library (\(LibraryVersion.string)) does not know")
-            }
-        }
-        func field<T>(_ offset: Int, _ type: T.Type) -> T? {
-            offset + MemoryLayout<T>.size <= size ? raw.loadUnaligned(fromByteOffset: offset, as: T.self) : nil
-        }
+        let layout = try VersionedStruct(raw, name: "stasis_train_options", initializer: "STASIS_TRAIN_OPTIONS_INIT", knownSize: knownSize)
         func choice<T: RawRepresentable>(_ offset: Int, _ values: [T], _ name: String) throws -> T? where T.RawValue == String {
-            guard let index = field(offset, Int32.self) else { return nil }
+            guard let index = layout.field(offset, Int32.self) else { return nil }
             guard index >= 0, Int(index) < values.count else {
                 throw StasisError(.invalidArgument, "\(name) must be in 0...\(values.count - 1), got \(index)")
             }
@@ -56,54 +43,54 @@ enum TrainOptionsABI {
         // Zero means the default everywhere (header rule); where zero is also a meaningful value
         // (weight decay, momentum, validation) a negative value asks for none.
         func positive(_ offset: Int, _ apply: (Double) -> Void) {
-            if let v = field(offset, Double.self), v != 0 { apply(v) }
+            if let v = layout.field(offset, Double.self), v != 0 { apply(v) }
         }
         func orNone(_ offset: Int, _ apply: (Double) -> Void) {
-            if let v = field(offset, Double.self), v != 0 { apply(v < 0 ? 0 : v) }
+            if let v = layout.field(offset, Double.self), v != 0 { apply(v < 0 ? 0 : v) }
         }
-        if let v = field(8, Int32.self), v != 0 { o.epochs = Int(v) }
-        if let v = field(12, Int32.self), v != 0 { o.batchSize = Int(v) }
+        if let v = layout.field(8, Int32.self), v != 0 { o.epochs = Int(v) }
+        if let v = layout.field(12, Int32.self), v != 0 { o.batchSize = Int(v) }
         if let v = try choice(16, [TrainingOptions.OptimizerKind.adamw, .sgd], "optimizer") { o.optimizer = v }
-        if let v = field(20, Int32.self) { o.warmupEpochs = Int(v) }
+        if let v = layout.field(20, Int32.self) { o.warmupEpochs = Int(v) }
         positive(24) { o.learningRate = $0 }
         orNone(32) { o.weightDecay = $0 }
         orNone(40) { o.momentum = $0 }
-        if let v = field(48, UInt64.self) { o.seed = v }
+        if let v = layout.field(48, UInt64.self) { o.seed = v }
         orNone(56) { o.validation = $0 }
-        if let v = field(64, Int32.self) { o.patience = Int(v) }
+        if let v = layout.field(64, Int32.self) { o.patience = Int(v) }
         if let v = try choice(68, [TrainingOptions.Alignment.none, .hoc, .cl2r], "alignment") { o.alignment = v }
-        if let v = field(72, Double.self) { o.alignmentWeight = v <= 0 ? nil : v }
+        if let v = layout.field(72, Double.self) { o.alignmentWeight = v <= 0 ? nil : v }
         positive(80) { o.alignmentScale = $0 }
         if let v = try choice(88, [TrainingOptions.FeatureKind.raw, .softmax], "feature") { o.feature = v }
-        if let v = field(92, Int32.self) {
+        if let v = layout.field(92, Int32.self) {
             guard (0...1).contains(v) else { throw StasisError(.invalidArgument, "activation must be 0 (relu) or 1 (gelu), got \(v)") }
             o.activation = v == 0 ? "relu" : "gelu"
         }
-        if let v = field(96, Double.self) { o.temperature = v == 0 ? nil : v }
+        if let v = layout.field(96, Double.self) { o.temperature = v == 0 ? nil : v }
         positive(104) { o.logitScale = $0 }
-        if let count = field(120, Int64.self) {
+        if let count = layout.field(120, Int64.self) {
             guard (0...16).contains(count) else { throw StasisError(.invalidArgument, "hidden_count must be in 0...16, got \(count)") }
-            o.hidden = try Arguments.array(field(112, UnsafePointer<Int64>?.self) ?? nil, rows: Int(count), "hidden").map {
+            o.hidden = try Arguments.array(layout.field(112, UnsafePointer<Int64>?.self) ?? nil, rows: Int(count), "hidden").map {
                 guard (1...65536).contains($0) else { throw StasisError(.invalidArgument, "hidden widths must be in 1...65536, got \($0)") }
                 return Int($0)
             }
         }
-        if let v = field(128, Int32.self) {
+        if let v = layout.field(128, Int32.self) {
             let kinds = ["none", "layernorm", "batchnorm"]
             guard v >= 0, Int(v) < kinds.count else { throw StasisError(.invalidArgument, "normalization must be in 0...2, got \(v)") }
             o.normalization = kinds[Int(v)]
         }
-        if let v = field(132, Int32.self) { o.bias = v == 0 }
-        if let count = field(136, Int64.self) {
+        if let v = layout.field(132, Int32.self) { o.bias = v == 0 }
+        if let count = layout.field(136, Int64.self) {
             parsed.pairedCount = try Arguments.count(count, "paired_count")
-            parsed.pairedFeatures = field(144, UnsafePointer<Float>?.self) ?? nil
-            parsed.pairedPreviousFeatures = field(152, UnsafePointer<Float>?.self) ?? nil
+            parsed.pairedFeatures = layout.field(144, UnsafePointer<Float>?.self) ?? nil
+            parsed.pairedPreviousFeatures = layout.field(152, UnsafePointer<Float>?.self) ?? nil
         }
-        parsed.progress = field(160, ProgressFunction?.self) ?? nil
-        parsed.userData = field(168, UnsafeMutableRawPointer?.self) ?? nil
-        if let text = field(176, UnsafePointer<CChar>?.self) ?? nil { o.backbone = String(cString: text) }
-        if let text = field(184, UnsafePointer<CChar>?.self) ?? nil { o.notes = String(cString: text) }
-        if let v = field(192, Int64.self) {
+        parsed.progress = layout.field(160, ProgressFunction?.self) ?? nil
+        parsed.userData = layout.field(168, UnsafeMutableRawPointer?.self) ?? nil
+        if let text = layout.field(176, UnsafePointer<CChar>?.self) ?? nil { o.backbone = String(cString: text) }
+        if let text = layout.field(184, UnsafePointer<CChar>?.self) ?? nil { o.notes = String(cString: text) }
+        if let v = layout.field(192, Int64.self) {
             guard v >= 0, v <= Int64(Int32.max) else { throw StasisError(.invalidArgument, "progress_interval must be >= 0, got \(v)") }
             o.progressInterval = Int(v)
         }
