@@ -9,8 +9,8 @@ struct Stasis: ParsableCommand {
         abstract: "Upgrade an embedding model without re-encoding the gallery.",
         version: LibraryVersion.string,
         subcommands: [
-            Version.self, Inspect.self, SpaceCommand.self, Encode.self, Train.self, EvaluateCommand.self,
-            GateCommand.self, AdaptCommand.self,
+            Version.self, Inspect.self, SpaceCommand.self, IndexCommand.self, Encode.self, Train.self,
+            EvaluateCommand.self, GateCommand.self, AdaptCommand.self,
         ]
     )
 }

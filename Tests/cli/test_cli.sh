@@ -281,5 +281,50 @@ train_fails "a previous encoder of another space" "belongs to space" --space "$w
 train_fails "an unknown alignment" "--alignment must be one of" --space "$work/train_space.safetensors" \
     --features "$work/train_x.npy" --labels "$work/train_y.npy" --alignment magic
 
+# Index files from the terminal: stasis index create | add | search | remove | inspect.
+python3 - "$work" <<'PY'
+import sys, numpy as np
+work = sys.argv[1]
+rng = np.random.default_rng(5)
+np.save(f"{work}/ix_vectors.npy", rng.standard_normal((400, 16)).astype(np.float32))
+np.save(f"{work}/ix_ids.npy", np.arange(400, dtype=np.int64) * 3)
+np.save(f"{work}/ix_remove.npy", np.array([0, 3], np.int32))
+np.save(f"{work}/ix_short_ids.npy", np.arange(5, dtype=np.int64))
+PY
+out=$("$cli" index create --dim 16 --factory IVF8,Flat "$work/ix.stasis")
+expect "index create says it is untrained" grep -q "untrained" <<<"$out"
+out=$("$cli" index add "$work/ix.stasis" "$work/ix_vectors.npy" --ids "$work/ix_ids.npy" --version 4)
+expect "index add trains an untrained index first" grep -q "added 400 vectors as version 4 (trained on them first); 400 in all" <<<"$out"
+out=$("$cli" index search "$work/ix.stasis" "$work/ix_vectors.npy" --k 3 --nprobe 8 --ids-out "$work/ix_I.npy" --scores-out "$work/ix_D.npy")
+expect "index search prints the first query's hits" grep -q "^query 0: 0 (v4, 1.0)" <<<"$out"
+expect "index search writes ids and scores matching the library" python3 -c "
+import sys, numpy as np, stasis
+w = sys.argv[1]
+I, D = np.load(w + '/ix_I.npy'), np.load(w + '/ix_D.npy')
+want = stasis.Index.open(w + '/ix.stasis').search(np.load(w + '/ix_vectors.npy'), 3, nprobe=8)
+assert I.shape == D.shape == (400, 3) and I.dtype == np.int64 and D.dtype == np.float32
+assert (I == want.ids).all() and np.abs(D - want.scores).max() < 1e-6" "$work"
+out=$("$cli" index remove "$work/ix.stasis" --ids "$work/ix_remove.npy")
+expect "index remove rewrites the file" grep -q "removed 2 vectors; 398 left" <<<"$out"
+out=$("$cli" index search "$work/ix.stasis" "$work/ix_vectors.npy" --k 1 --only-version 5 --show 1)
+expect "a version filter with no such vectors finds nothing" grep -q "^query 0: no hits" <<<"$out"
+expect "index inspect describes the file" grep -qE "^factory +IVF8,Flat" <<<"$("$cli" index inspect "$work/ix.stasis")"
+before=$(sha256sum "$work/ix.stasis")
+ix_fails() {  # name, message, arguments...
+    local name=$1 needle=$2; shift 2
+    set +e; err=$("$cli" index "$@" 2>&1); code=$?; set -e
+    expect "index $name exits 1" test "$code" = 1
+    expect "index $name is named" grep -q -- "$needle" <<<"$err"
+}
+ix_fails "add with a negative version" "version must be in 0...4294967295" add "$work/ix.stasis" "$work/ix_vectors.npy" --version -1
+ix_fails "add with too few ids" "holds 5 ids for 400 vectors" add "$work/ix.stasis" "$work/ix_vectors.npy" --ids "$work/ix_short_ids.npy" --version 1
+ix_fails "search with k 0" "k must be > 0" search "$work/ix.stasis" "$work/ix_vectors.npy" --k 0
+ix_fails "remove of an unknown id" "not in the index" remove "$work/ix.stasis" --ids "$work/ix_remove.npy"
+ix_fails "create with a bad factory" "HNSW M must be in 2...256" create --dim 16 --factory HNSW1 "$work/ix_bad.stasis"
+ix_fails "create without a dimension" "give --dim or --space" create "$work/ix_bad.stasis"
+ix_fails "inspect of a space file" "not an index file" inspect "$work/s17.safetensors"
+expect "failed index commands leave the file as it was" test "$before" = "$(sha256sum "$work/ix.stasis")"
+expect "failed creates write nothing" test ! -e "$work/ix_bad.stasis"
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

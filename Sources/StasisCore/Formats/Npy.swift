@@ -42,6 +42,11 @@ public enum Npy {
         try write(descr: "<f4", shape: [rows, columns], body: { try $0.write(array: values) }, to: path)
     }
 
+    /// Writes a rows x columns int64 matrix (search results: ids per query).
+    public static func write(_ values: [Int64], rows: Int, columns: Int, to path: String) throws {
+        try write(descr: "<i8", shape: [rows, columns], body: { try $0.write(array: values) }, to: path)
+    }
+
     public static func write(_ values: [Int64], count: Int, to path: String) throws {
         try write(descr: "<i8", shape: [count], body: { try $0.write(array: values) }, to: path)
     }

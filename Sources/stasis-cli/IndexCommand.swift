@@ -1,0 +1,213 @@
+import ArgumentParser
+import StasisCore
+
+extension Stasis {
+    /// `stasis index create|add|search|remove|inspect`: index files from the terminal, on .npy
+    /// arrays. Every command that changes an index rewrites its file atomically.
+    struct IndexCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "index", abstract: "Create, fill, search and edit index files (.npy in and out).",
+            subcommands: [Create.self, Add.self, Search.self, Remove.self, Inspect.self])
+
+        struct Create: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create an empty index file (factories and limits: docs/formats.md).")
+
+            @Option(parsing: .unconditional, help: "Vector dimension (taken from --space when given).")
+            var dim: Int?
+
+            @Option(help: "Factory: Flat, HNSW32, HNSW32,SQ8, IVF1024,Flat, IVF1024,SQ8, IVF1024,PQ16, ...")
+            var factory = "Flat"
+
+            @Option(help: "Bind the index to this space file: encoders of other spaces are refused.")
+            var space: String?
+
+            @Option(help: "Train on these vectors (.npy) now; IVF, PQ and SQ types need it before add.")
+            var train: String?
+
+            @Argument(help: "Index file to write.")
+            var output: String
+
+            func run() throws {
+                do {
+                    let index: VersionedIndex
+                    if let space {
+                        let loaded = try SpaceFile.open(space)
+                        if let dim, dim != loaded.dimension {
+                            throw StasisError(.dimensionMismatch, "--dim \(dim) differs from the space's dimension \(loaded.dimension)")
+                        }
+                        index = try VersionedIndex(space: loaded, factory: factory)
+                    } else {
+                        guard let dim else { throw StasisError(.invalidArgument, "give --dim or --space") }
+                        index = try VersionedIndex(dimension: dim, factory: factory)
+                    }
+                    if let train {
+                        let x = try Npy.readFloats(train)
+                        try index.train(x.values, count: x.rows, dimension: x.columns)
+                    }
+                    try index.save(to: output)
+                    print("\(output): \(index.factory), d = \(index.dimension)"
+                        + (index.isTrained ? "" : " (untrained: run `stasis index add` or create with --train)"))
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+            }
+        }
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Add (or replace: upsert) vectors stamped with a model version; trains an untrained index on them first.")
+
+            @Argument(help: "Index file, rewritten atomically.")
+            var index: String
+
+            @Argument(help: "Vectors (.npy, n x d; float32, float16 or float64).")
+            var vectors: String
+
+            @Option(help: "Ids (.npy, n int64 or int32); default 0...n-1.")
+            var ids: String?
+
+            @Option(parsing: .unconditional, help: "Model version stamped on every vector.")
+            var version: Int64
+
+            func run() throws {
+                do {
+                    let stamp = try modelVersion(version)
+                    let opened = try VersionedIndex.open(index)
+                    let x = try Npy.readFloats(vectors)
+                    let keys = try ids.map { try idColumn($0, rows: x.rows) } ?? (0..<Int64(x.rows)).map { $0 }
+                    var trained = ""
+                    if !opened.isTrained {
+                        try opened.train(x.values, count: x.rows, dimension: x.columns)
+                        trained = " (trained on them first)"
+                    }
+                    try opened.add(x.values, dimension: x.columns, ids: keys, version: stamp)
+                    try opened.save(to: index)
+                    print("\(index): added \(x.rows) vectors as version \(stamp)\(trained); \(opened.count) in all")
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+            }
+        }
+
+        struct Search: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Find the k most similar vectors for each query; print the first results, write all as .npy.")
+
+            @Argument(help: "Index file.")
+            var index: String
+
+            @Argument(help: "Queries (.npy, n x d).")
+            var queries: String
+
+            @Option(parsing: .unconditional, help: "Results per query.")
+            var k = 10
+
+            @Option(name: .customLong("ef-search"), parsing: .unconditional, help: "HNSW beam width (0 = the index default).")
+            var efSearch = 0
+
+            @Option(parsing: .unconditional, help: "IVF lists visited (0 = the index default).")
+            var nprobe = 0
+
+            @Option(name: .customLong("only-version"), parsing: .unconditional, help: "Only hits stamped with this model version.")
+            var onlyVersion: Int64?
+
+            @Option(name: .customLong("ids-out"), help: "Write the ids (.npy, n x k int64; -1 = no hit).")
+            var idsOut: String?
+
+            @Option(name: .customLong("scores-out"), help: "Write the cosine similarities (.npy, n x k float32).")
+            var scoresOut: String?
+
+            @Option(parsing: .unconditional, help: "Queries to print (0 = none).")
+            var show = 3
+
+            func run() throws {
+                do {
+                    let opened = try VersionedIndex.open(index)
+                    let q = try Npy.readFloats(queries)
+                    let filter = try onlyVersion.map { try modelVersion($0) }
+                    let options = SearchOptions(efSearch: efSearch, nprobe: nprobe, version: filter)
+                    let result = try opened.search(q.values, count: q.rows, dimension: q.columns, k: k, options: options)
+                    if let idsOut { try Npy.write(result.ids, rows: q.rows, columns: k, to: idsOut) }
+                    if let scoresOut { try Npy.write(result.scores, rows: q.rows, columns: k, to: scoresOut) }
+                    for row in 0..<min(max(show, 0), q.rows) {
+                        let hits = (0..<k).compactMap { j -> String? in
+                            let at = row * k + j
+                            guard result.ids[at] >= 0 else { return nil }
+                            return "\(result.ids[at]) (v\(result.versions[at]), \(format(Double(result.scores[at]))))"
+                        }
+                        print("query \(row): " + (hits.isEmpty ? "no hits" : hits.joined(separator: ", ")))
+                    }
+                    print("\(q.rows) queries, k = \(k)")
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+            }
+        }
+
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Remove vectors by id (all must be present, else nothing is removed).")
+
+            @Argument(help: "Index file, rewritten atomically.")
+            var index: String
+
+            @Option(help: "Ids to remove (.npy, int64 or int32).")
+            var ids: String
+
+            func run() throws {
+                do {
+                    let opened = try VersionedIndex.open(index)
+                    let keys = try idColumn(ids, rows: nil)
+                    try opened.remove(ids: keys)
+                    try opened.save(to: index)
+                    print("\(index): removed \(Set(keys).count) vectors; \(opened.count) left")
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+            }
+        }
+
+        /// The same description as `stasis inspect`, for an index file.
+        struct Inspect: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Describe an index file without loading its vectors.")
+
+            @Argument(help: "Index file.")
+            var index: String
+
+            @Flag(help: "Print the header as JSON.")
+            var json = false
+
+            func run() throws {
+                do {
+                    guard try StasisFile.kind(of: index) == .index else {
+                        throw StasisError(.invalidArgument, "'\(index)' is not an index file (see `stasis inspect`)")
+                    }
+                } catch let error as StasisError {
+                    reportFailure(error)
+                }
+                try Stasis.Inspect.parse([index] + (json ? ["--json"] : [])).run()
+            }
+        }
+    }
+}
+
+/// A model version from the command line (the C type is uint32).
+private func modelVersion(_ value: Int64) throws -> UInt32 {
+    guard let version = UInt32(exactly: value) else {
+        throw StasisError(.invalidArgument, "version must be in 0...\(UInt32.max), got \(value)")
+    }
+    return version
+}
+
+/// Ids from a .npy file: one column (or a flat vector) of int64 or int32, `rows` of them if given.
+private func idColumn(_ path: String, rows: Int?) throws -> [Int64] {
+    let ids = try Npy.readIntegers(path)
+    guard ids.columns == 1 || ids.rows == 1 else {
+        throw StasisError(.invalidArgument, "'\(path)' holds a \(ids.rows) x \(ids.columns) matrix; ids are one column")
+    }
+    if let rows, ids.values.count != rows {
+        throw StasisError(.invalidArgument, "'\(path)' holds \(ids.values.count) ids for \(rows) vectors")
+    }
+    return ids.values
+}
