@@ -13,23 +13,23 @@ extension Stasis {
         @Option(parsing: .unconditional, help: "Threads (0 = all processors).")
         var threads: Int = 0
 
-        @Argument(help: "Input features (.npy: float32, float16 or float64).")
+        @Argument(help: "Input features (.npy: float32, float16 or float64; or .fvecs).")
         var input: String
 
-        @Argument(help: "Output vectors (.npy, float32).")
+        @Argument(help: "Output vectors (.npy float32, or .fvecs).")
         var output: String
 
         func run() throws {
             do {
                 try ThreadSettings.set(threads)
                 let model = try EncoderFile.open(encoder)
-                let features = try Npy.readFloats(input)
+                let features = try readVectors(input)
                 guard features.columns == model.inputDimension else {
                     throw StasisError(.dimensionMismatch,
                         "'\(input)' has \(features.columns) columns, encoder version \(model.version) expects \(model.inputDimension)")
                 }
                 let vectors = try model.encode(features.values, count: features.rows)
-                try Npy.write(vectors, rows: features.rows, columns: model.outputDimension, to: output)
+                try writeVectors(vectors, rows: features.rows, columns: model.outputDimension, to: output)
                 print("\(output): \(features.rows) x \(model.outputDimension), model version \(model.version)")
             } catch let error as StasisError {
                 reportFailure(error)

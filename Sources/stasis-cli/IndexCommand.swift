@@ -6,7 +6,7 @@ extension Stasis {
     /// arrays. Every command that changes an index rewrites its file atomically.
     struct IndexCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "index", abstract: "Create, fill, search and edit index files (.npy in and out).",
+            commandName: "index", abstract: "Create, fill, search and edit index files (.npy or .fvecs/.ivecs in and out).",
             subcommands: [Create.self, Add.self, Search.self, Remove.self, Inspect.self])
 
         struct Create: ParsableCommand {
@@ -22,7 +22,7 @@ extension Stasis {
             @Option(help: "Bind the index to this space file: encoders of other spaces are refused.")
             var space: String?
 
-            @Option(help: "Train on these vectors (.npy) now; IVF, PQ and SQ types need it before add.")
+            @Option(help: "Train on these vectors (.npy or .fvecs) now; IVF, PQ and SQ types need it before add.")
             var train: String?
 
             @Argument(help: "Index file to write.")
@@ -42,7 +42,7 @@ extension Stasis {
                         index = try VersionedIndex(dimension: dim, factory: factory)
                     }
                     if let train {
-                        let x = try Npy.readFloats(train)
+                        let x = try readVectors(train)
                         try index.train(x.values, count: x.rows, dimension: x.columns)
                     }
                     try index.save(to: output)
@@ -61,10 +61,10 @@ extension Stasis {
             @Argument(help: "Index file, rewritten atomically.")
             var index: String
 
-            @Argument(help: "Vectors (.npy, n x d; float32, float16 or float64).")
+            @Argument(help: "Vectors (.npy, n x d, float32/16/64; or .fvecs).")
             var vectors: String
 
-            @Option(help: "Ids (.npy, n int64 or int32); default 0...n-1.")
+            @Option(help: "Ids (.npy int64/int32 or .ivecs); default 0...n-1.")
             var ids: String?
 
             @Option(parsing: .unconditional, help: "Model version stamped on every vector.")
@@ -74,7 +74,7 @@ extension Stasis {
                 do {
                     let stamp = try modelVersion(version)
                     let opened = try VersionedIndex.open(index)
-                    let x = try Npy.readFloats(vectors)
+                    let x = try readVectors(vectors)
                     let keys = try ids.map { try idColumn($0, rows: x.rows) } ?? (0..<Int64(x.rows)).map { $0 }
                     var trained = ""
                     if !opened.isTrained {
@@ -97,7 +97,7 @@ extension Stasis {
             @Argument(help: "Index file.")
             var index: String
 
-            @Argument(help: "Queries (.npy, n x d).")
+            @Argument(help: "Queries (.npy or .fvecs, n x d).")
             var queries: String
 
             @Option(parsing: .unconditional, help: "Results per query.")
@@ -112,10 +112,10 @@ extension Stasis {
             @Option(name: .customLong("only-version"), parsing: .unconditional, help: "Only hits stamped with this model version.")
             var onlyVersion: Int64?
 
-            @Option(name: .customLong("ids-out"), help: "Write the ids (.npy, n x k int64; -1 = no hit).")
+            @Option(name: .customLong("ids-out"), help: "Write the ids (.npy n x k int64, or .ivecs; -1 = no hit).")
             var idsOut: String?
 
-            @Option(name: .customLong("scores-out"), help: "Write the cosine similarities (.npy, n x k float32).")
+            @Option(name: .customLong("scores-out"), help: "Write the cosine similarities (.npy n x k float32, or .fvecs).")
             var scoresOut: String?
 
             @Option(parsing: .unconditional, help: "Queries to print (0 = none).")
@@ -124,12 +124,12 @@ extension Stasis {
             func run() throws {
                 do {
                     let opened = try VersionedIndex.open(index)
-                    let q = try Npy.readFloats(queries)
+                    let q = try readVectors(queries)
                     let filter = try onlyVersion.map { try modelVersion($0) }
                     let options = SearchOptions(efSearch: efSearch, nprobe: nprobe, version: filter)
                     let result = try opened.search(q.values, count: q.rows, dimension: q.columns, k: k, options: options)
-                    if let idsOut { try Npy.write(result.ids, rows: q.rows, columns: k, to: idsOut) }
-                    if let scoresOut { try Npy.write(result.scores, rows: q.rows, columns: k, to: scoresOut) }
+                    if let idsOut { try writeIntegers(result.ids, rows: q.rows, columns: k, to: idsOut) }
+                    if let scoresOut { try writeVectors(result.scores, rows: q.rows, columns: k, to: scoresOut) }
                     for row in 0..<min(max(show, 0), q.rows) {
                         let hits = (0..<k).compactMap { j -> String? in
                             let at = row * k + j
@@ -152,7 +152,7 @@ extension Stasis {
             @Argument(help: "Index file, rewritten atomically.")
             var index: String
 
-            @Option(help: "Ids to remove (.npy, int64 or int32).")
+            @Option(help: "Ids to remove (.npy int64/int32 or .ivecs).")
             var ids: String
 
             func run() throws {
@@ -200,9 +200,9 @@ private func modelVersion(_ value: Int64) throws -> UInt32 {
     return version
 }
 
-/// Ids from a .npy file: one column (or a flat vector) of int64 or int32, `rows` of them if given.
+/// Ids from a .npy or .ivecs file: one column (or a flat vector) of int64 or int32, `rows` of them if given.
 private func idColumn(_ path: String, rows: Int?) throws -> [Int64] {
-    let ids = try Npy.readIntegers(path)
+    let ids = try readIntegers(path)
     guard ids.columns == 1 || ids.rows == 1 else {
         throw StasisError(.invalidArgument, "'\(path)' holds a \(ids.rows) x \(ids.columns) matrix; ids are one column")
     }

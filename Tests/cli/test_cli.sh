@@ -325,6 +325,25 @@ ix_fails "create without a dimension" "give --dim or --space" create "$work/ix_b
 ix_fails "inspect of a space file" "not an index file" inspect "$work/s17.safetensors"
 expect "failed index commands leave the file as it was" test "$before" = "$(sha256sum "$work/ix.stasis")"
 expect "failed creates write nothing" test ! -e "$work/ix_bad.stasis"
+# The same through .fvecs / .ivecs (the ANN benchmark layout: int32 width, then the row).
+python3 - "$work" <<'PY'
+import sys, numpy as np
+work = sys.argv[1]
+x = np.load(f"{work}/ix_vectors.npy")
+rows = np.hstack([np.full((len(x), 1), x.shape[1], np.int32).view(np.float32), x])
+rows.astype(np.float32).tofile(f"{work}/ix_vectors.fvecs")
+PY
+"$cli" index create --dim 16 --factory Flat "$work/fx.stasis" >/dev/null
+"$cli" index add "$work/fx.stasis" "$work/ix_vectors.fvecs" --version 1 >/dev/null
+"$cli" index search "$work/fx.stasis" "$work/ix_vectors.fvecs" --k 2 --show 0 --ids-out "$work/fx_I.ivecs" --scores-out "$work/fx_D.fvecs" >/dev/null
+expect ".fvecs in, .ivecs and .fvecs out" python3 -c "
+import sys, numpy as np
+w = sys.argv[1]
+I = np.fromfile(w + '/fx_I.ivecs', np.int32).reshape(-1, 3)
+D = np.fromfile(w + '/fx_D.fvecs', np.float32).reshape(-1, 3)
+assert (I[:, 0] == 2).all() and (I[:, 1] == np.arange(400)).all() and np.allclose(D[:, 1], 1, atol=1e-5)" "$work"
+printf 'junk' > "$work/junk.fvecs"
+ix_fails "add of a damaged .fvecs" "row width of" add "$work/fx.stasis" "$work/junk.fvecs" --version 1
 
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

@@ -43,7 +43,7 @@ public enum Npy {
     }
 
     /// Writes a rows x columns int64 matrix (search results: ids per query).
-    public static func write(_ values: [Int64], rows: Int, columns: Int, to path: String) throws {
+    public static func writeIntegers(_ values: [Int64], rows: Int, columns: Int, to path: String) throws {
         try write(descr: "<i8", shape: [rows, columns], body: { try $0.write(array: values) }, to: path)
     }
 
