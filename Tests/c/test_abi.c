@@ -19,6 +19,7 @@ void test_hardening(void);          /* test_hardening.c */
 void test_adapters(void);           /* test_adapt.c */
 int hardening_lifecycle_child(const char* factory, const char* path); /* test_hardening.c */
 void test_evaluate(void); /* test_evaluate.c */
+void test_gallery(void);  /* test_gallery.c */
 
 
 #define DIM 32
@@ -456,6 +457,7 @@ int main(int argc, char** argv) {
     test_hardening();
     test_evaluate();
     test_adapters();
+    test_gallery();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
