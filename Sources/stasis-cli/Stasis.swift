@@ -10,7 +10,7 @@ struct Stasis: ParsableCommand {
         version: LibraryVersion.string,
         subcommands: [
             Version.self, Inspect.self, SpaceCommand.self, Encode.self, EvaluateCommand.self, GateCommand.self,
-            AdaptCommand.self,
+            AdaptCommand.self, BackfillCommand.self,
         ]
     )
 }
