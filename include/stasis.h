@@ -924,6 +924,22 @@ STASIS_API stasis_status stasis_gallery_calibrate(stasis_gallery* gallery, int64
                                                   const float* queries, uint32_t version,
                                                   int64_t k);
 
+/**
+ * Fits the route from `version` to the part of `stored_version` by paired regression (see
+ * docs/gallery.md): `pairs` rows paired_query (pairs x dim, version `version`) and paired_stored
+ * (pairs x stored_dim, version `stored_version`) embed the same items. Each of the n held-out
+ * queries is mapped along the route, its top-k paired items are found by adapted cosine a, and
+ * least squares of their native cosine (query vs paired_query row) on a gives the rule
+ * alpha + beta * a (beta >= 1e-3); the query's own part keeps raw cosines. Errors: NOT_FOUND,
+ * INVALID_ARGUMENT (one space, n or pairs < 2, bad values), DIMENSION_MISMATCH, INCOMPATIBLE.
+ */
+STASIS_API stasis_status stasis_gallery_calibrate_paired(stasis_gallery* gallery, int64_t n,
+                                                         int64_t dim, const float* queries,
+                                                         uint32_t version, uint32_t stored_version,
+                                                         int64_t pairs, const float* paired_query,
+                                                         int64_t stored_dim,
+                                                         const float* paired_stored, int64_t k);
+
 /** Saves into directory `path` (created when missing): part and bridge files first, then the
  *  manifest gallery.json atomically; readers see the old or the new gallery (docs/formats.md).
  *  Saves to one directory must not run concurrently. Errors: STASIS_ERROR_IO. */

@@ -132,6 +132,30 @@ public func stasis_gallery_calibrate(
     }
 }
 
+@_cdecl("stasis_gallery_calibrate_paired")
+public func stasis_gallery_calibrate_paired(
+    _ pointer: OpaquePointer?, _ n: Int64, _ dimension: Int64, _ queries: UnsafePointer<Float>?, _ version: UInt32,
+    _ storedVersion: UInt32, _ pairs: Int64, _ pairedQuery: UnsafePointer<Float>?, _ storedDimension: Int64,
+    _ pairedStored: UnsafePointer<Float>?, _ k: Int64
+) -> Int32 {
+    boundary {
+        let target = try gallery(pointer)
+        let rows = try Arguments.count(n), paired = try Arguments.count(pairs, "pairs")
+        let dim = try Arguments.dimension(dimension), storedDim = try Arguments.dimension(storedDimension)
+        guard let stored = target.versions.first(where: { $0.version == storedVersion }) else {
+            throw StasisError(.notFound, "stored version \(storedVersion) is not registered in the gallery; register it first")
+        }
+        guard stored.dimension == storedDim else {
+            throw StasisError(.dimensionMismatch, "version \(storedVersion) rows have \(stored.dimension) dimensions, got \(storedDim)")
+        }
+        try target.calibrate(
+            try Arguments.array(queries, rows: rows, dimension: dim, "queries"), count: rows, dimension: dim, version: version,
+            storedVersion: storedVersion, pairedQuery: try Arguments.array(pairedQuery, rows: paired, dimension: dim, "paired_query"),
+            pairedStored: try Arguments.array(pairedStored, rows: paired, dimension: storedDim, "paired_stored"),
+            pairCount: paired, k: Int(try Arguments.k(k)))
+    }
+}
+
 @_cdecl("stasis_gallery_save")
 public func stasis_gallery_save(_ pointer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     boundary { try gallery(pointer).save(to: try Arguments.string(path, "path")) }

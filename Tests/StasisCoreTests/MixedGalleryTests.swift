@@ -141,6 +141,19 @@ struct TwoModels {
         #expect(merged > newOnly + 0.05)
         #expect(merged >= raw)
         #expect(gallery.calibration(version: 2, space: "a") != nil)
+
+        // The paired-regression rule: adapted cosines mapped to predicted native cosines.
+        let paired = models.items(40_000, 300, seed: 51)
+        try gallery.calibrate(heldOut.new, count: 100, dimension: 32, version: 2, storedVersion: 1,
+                              pairedQuery: paired.new, pairedStored: paired.old, pairCount: 300, k: 20)
+        #expect(gallery.calibration(version: 2, space: "b") == ScoreCalibration(mean: 0, deviation: 1))
+        let regressed = try score(space: nil, calibrated: true)
+        print("R-precision: merged, paired regression \(regressed)")
+        #expect(regressed > oldOnly + 0.05 && regressed > newOnly + 0.05)
+        #expect(throws: StasisError.self) {
+            try gallery.calibrate(heldOut.new, count: 100, dimension: 32, version: 2, storedVersion: 2,
+                                  pairedQuery: paired.new, pairedStored: paired.new, pairCount: 300)
+        }
     }
 
     @Test func saveAndOpenKeepsEverything() throws {

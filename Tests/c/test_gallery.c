@@ -88,6 +88,10 @@ void test_gallery(void) {
     for (int i = 0; i < 20 * NEW; i++) held[i] = py[i];
     CHECK(stasis_gallery_calibrate(g, 20, NEW, held, 2, 5) == STASIS_OK);
     CHECK_ERR(stasis_gallery_calibrate(g, 1, NEW, held, 2, 5), STASIS_ERROR_INVALID_ARGUMENT, "at least 2");
+    CHECK(stasis_gallery_calibrate_paired(g, 20, NEW, held, 2, 1, PAIRS, py, OLD, px, 5) == STASIS_OK);
+    CHECK_ERR(stasis_gallery_calibrate_paired(g, 20, NEW, held, 2, 1, PAIRS, py, NEW, px, 5), STASIS_ERROR_DIMENSION_MISMATCH, "8");
+    CHECK_ERR(stasis_gallery_calibrate_paired(g, 20, NEW, held, 2, 5, PAIRS, py, OLD, px, 5), STASIS_ERROR_NOT_FOUND, "version 5");
+    CHECK_ERR(stasis_gallery_calibrate_paired(g, 20, NEW, held, 2, 2, PAIRS, py, NEW, py, 5), STASIS_ERROR_INVALID_ARGUMENT, "share space");
     CHECK(stasis_gallery_search(g, 2, NEW, queries, 2, 5, NULL, 1, scores, hits, versions) == STASIS_OK);
     CHECK(hits[0] == 50 && versions[0] == 1);
     CHECK(hits[5] == 3 && versions[5] == 2);

@@ -53,6 +53,12 @@ def test_merged_search_beats_either_part_and_survives_save(bridged, tmp_path):
     only_old = r_precision(gallery.search(queries, 2, 20, space="a").ids, labels, query_labels, 20)
     only_new = r_precision(gallery.search(queries, 2, 20, space="b").ids, labels, query_labels, 20)
     assert merged > only_old + 0.05 and merged > only_new + 0.05
+    px, py, _ = two_models(300, 51)
+    gallery.calibrate(held, 2, k=20, paired={1: (py, px)})
+    regressed = r_precision(gallery.search(queries, 2, 20).ids, labels, query_labels, 20)
+    assert regressed > only_old + 0.05 and regressed > only_new + 0.05
+    with pytest.raises(stasis.InvalidArgumentError):
+        gallery.calibrate(held, 2, paired={1: (py[:10], px)})
     gallery.save(tmp_path / "g")
     reopened = stasis.Gallery.open(tmp_path / "g")
     assert np.array_equal(reopened.search(queries[:5], 2, 8).ids, gallery.search(queries[:5], 2, 8).ids)

@@ -110,3 +110,69 @@ extension MixedGallery {
         lock.reading { calibration[RouteKey(version: version, space: space)] }
     }
 }
+
+extension MixedGallery {
+    /// Fits the route from `version` to the part of `storedVersion` by **paired regression**
+    /// instead of the z-score rule: with a paired sample (row j of `pairedQuery` and of
+    /// `pairedStored` embed the same item in `version` and `storedVersion`), each held-out query
+    /// is mapped along the route and its top-`k` paired items are found by adapted cosine a; their
+    /// native cosine n (query against the item's `version` row) is the score a native search
+    /// would have given. Least squares n ≈ α + β·a (β floored at 1e-3) then turns adapted cosines
+    /// into predicted native cosines, and the query's own part keeps raw cosines (identity): all
+    /// parts are ranked in the query model's units, and a noisy route is shrunk towards its mean.
+    /// - Throws: `.notFound` (unregistered versions), `.invalidArgument` (both versions in one
+    ///   space, fewer than 2 queries or pairs, bad values), `.dimensionMismatch`, `.incompatible`
+    ///   (no bridge path).
+    public func calibrate(
+        _ queries: [Float], count: Int, dimension: Int, version: UInt32, storedVersion: UInt32,
+        pairedQuery: [Float], pairedStored: [Float], pairCount: Int, k: Int = 10
+    ) throws {
+        guard count >= 2, pairCount >= 2 else {
+            throw StasisError.invalid("paired calibration needs at least 2 held-out queries and 2 pairs, got \(count) and \(pairCount)")
+        }
+        guard k > 0, k <= 1024 else { throw StasisError.invalid("k must be in 1...1024, got \(k)") }
+        let (origin, stored, path) = try lock.reading { () -> (Version, Version, [Adapter]) in
+            let origin = try entry(version, role: "query")
+            let stored = try entry(storedVersion, role: "stored")
+            guard origin.space != stored.space else {
+                throw StasisError.invalid("versions \(version) and \(storedVersion) share space '\(origin.space)'; nothing to calibrate")
+            }
+            guard let path = route(from: origin.space, to: stored.space) else {
+                throw StasisError(.incompatible, "no adapter path from version \(version) to space '\(stored.space)'")
+            }
+            return (origin, stored, path)
+        }
+        guard dimension == origin.dimension else {
+            throw StasisError(.dimensionMismatch, "version \(version) queries have \(origin.dimension) dimensions, got \(dimension)")
+        }
+        let q = try UnitRows(queries, count: count, dimension: dimension, role: "query").values
+        let pq = try UnitRows(pairedQuery, count: pairCount, dimension: origin.dimension, role: "paired query row").values
+        let ps = try UnitRows(pairedStored, count: pairCount, dimension: stored.dimension, role: "paired stored row").values
+        var mapped = q
+        for adapter in path { mapped = try adapter.apply(mapped, count: count) }
+        let sample = try VersionedIndex(dimension: stored.dimension, factory: "Flat")
+        try sample.add(ps, dimension: stored.dimension, ids: Array(0..<Int64(pairCount)), version: storedVersion)
+        let top = min(k, pairCount)
+        let hits = try sample.search(mapped, count: count, dimension: stored.dimension, k: top)
+        var sa = 0.0, sn = 0.0, saa = 0.0, san = 0.0, m = 0.0
+        for i in 0..<count {
+            for j in 0..<top {
+                let id = Int(hits.ids[i * top + j])
+                guard id >= 0 else { continue }
+                let a = Double(hits.scores[i * top + j])
+                var n = 0.0
+                for c in 0..<dimension { n += Double(q[i * dimension + c]) * Double(pq[id * dimension + c]) }
+                sa += a; sn += n; saa += a * a; san += a * n; m += 1
+            }
+        }
+        let varianceA = saa / m - (sa / m) * (sa / m)
+        let beta = max(varianceA > 1e-12 ? (san / m - (sa / m) * (sn / m)) / varianceA : 0, 1e-3)
+        let alpha = sn / m - beta * sa / m
+        // z = α + β s written as (s − mean) / deviation.
+        let rule = ScoreCalibration(mean: -alpha / beta, deviation: 1 / beta)
+        lock.writing {
+            calibration[RouteKey(version: version, space: stored.space)] = rule
+            calibration[RouteKey(version: version, space: origin.space)] = ScoreCalibration(mean: 0, deviation: 1)
+        }
+    }
+}

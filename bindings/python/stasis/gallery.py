@@ -53,6 +53,9 @@ _PROTOTYPES = {
                   np.ctypeslib.ndpointer(dtype=np.int64, ndim=2, flags="C_CONTIGUOUS"),
                   np.ctypeslib.ndpointer(dtype=np.uint32, ndim=2, flags="C_CONTIGUOUS")]),
     "stasis_gallery_calibrate": (c_int32, [c_void_p, c_int64, c_int64, _f32_2d(), c_uint32, c_int64]),
+    "stasis_gallery_calibrate_paired": (
+        c_int32, [c_void_p, c_int64, c_int64, _f32_2d(), c_uint32, c_uint32, c_int64, _f32_2d(), c_int64, _f32_2d(),
+                  c_int64]),
     "stasis_gallery_save": (c_int32, [c_void_p, c_char_p]),
     "stasis_gallery_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "stasis_backfill_plan_random": (c_int32, [c_void_p, c_uint32, c_uint32, c_uint64, POINTER(c_void_p)]),
@@ -188,11 +191,28 @@ class Gallery(Handle):
             None if space is None else str(space).encode(), 1 if calibrated else 0, scores, ids, versions))
         return GallerySearchResult(scores, ids, versions)
 
-    def calibrate(self, queries, version, k=10):
-        """Fits per-route score calibration on held-out ``version`` queries (z-score of top-k)."""
+    def calibrate(self, queries, version, k=10, *, paired=None):
+        """Fits per-route score calibration on held-out ``version`` queries.
+
+        Without ``paired``: the z-score rule on every route from ``version`` (mean and deviation
+        of the top-k cosines per part). With ``paired={stored_version: (query_rows, stored_rows)}``
+        (the same items embedded by ``version`` and ``stored_version``): the paired-regression
+        rule for those routes, which maps adapted cosines to predicted native cosines (see
+        docs/gallery.md)."""
         rows = _rows(queries, "queries")
-        check(lib.stasis_gallery_calibrate(self._h, rows.shape[0], rows.shape[1], rows,
-                                           checked_version(version), checked_int(k, "k", 1, 2**16)))
+        k = checked_int(k, "k", 1, 2**16)
+        if paired is None:
+            check(lib.stasis_gallery_calibrate(self._h, rows.shape[0], rows.shape[1], rows, checked_version(version), k))
+            return
+        for stored_version, (query_rows, stored_rows) in dict(paired).items():
+            pq, ps = _rows(query_rows, "paired query rows"), _rows(stored_rows, "paired stored rows")
+            if pq.shape[0] != ps.shape[0]:
+                raise InvalidArgumentError(f"paired rows differ in count: {pq.shape[0]} and {ps.shape[0]}")
+            if pq.shape[1] != rows.shape[1]:
+                raise InvalidArgumentError(f"paired query rows have {pq.shape[1]} columns, queries {rows.shape[1]}")
+            check(lib.stasis_gallery_calibrate_paired(
+                self._h, rows.shape[0], rows.shape[1], rows, checked_version(version), checked_version(stored_version),
+                pq.shape[0], pq, ps.shape[1], ps, k))
 
     def __repr__(self):
         if not self._finalizer.alive:
