@@ -8,7 +8,7 @@ new-model queries reach it through a backward ridge adapter. Reports (docs/galle
 
 Same data and dependencies as benchmarks/adapters_wordnet.py.
 
-    PYTHONPATH=bindings/python python3 benchmarks/backfill_wordnet.py [--gallery 20000]
+    PYTHONPATH=bindings/python python3 benchmarks/backfill_wordnet.py [--gallery 20000] [--no-curves] [--raw-curves]
 """
 import argparse
 import os
@@ -31,6 +31,17 @@ def top1_map(ids, labels, query_labels, k=10):
     return hit[:, 0].mean(), ap.mean()
 
 
+def r_precision(ids, labels, query_labels, relevant):
+    """Share of each query's R same-label gallery items found in its top R (R = relevant[i],
+    capped at the result width): rewards finding items wherever they are stored."""
+    total = 0.0
+    for row, label, r in zip(ids, query_labels, relevant):
+        r = min(int(r), row.shape[0])
+        top = row[:r]
+        total += ((top >= 0) & (labels[np.maximum(top, 0)] == label)).sum() / max(r, 1)
+    return total / len(ids)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=5000, help="paired items (adapters, error model)")
@@ -38,6 +49,8 @@ def main():
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--calibration", type=int, default=500, help="held-out queries for calibration")
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--no-curves", action="store_true", help="only the partly backfilled comparison")
+    parser.add_argument("--raw-curves", action="store_true", help="curves merge raw cosines (no calibration)")
     args = parser.parse_args()
     stasis.set_num_threads(1)
     t0 = time.time()
@@ -71,29 +84,35 @@ def main():
 
     # Partly backfilled (a random share): merged vs each part alone, per calibration rule.
     paired = {1: (new[pairs], old[pairs])}
+    relevant = np.bincount(item_labels, minlength=labels.max() + 1)[query_labels]
     for share in (0.2, 0.5, 0.8):
         g = gallery_on_old()
         moved = rng.permutation(len(items))[: int(share * len(items))]
         g.upsert(new[items[moved]], ids[moved], 2)
-        print(f"at {share:.0%} backfilled ({len(items)} items, {len(queries)} new-model queries): top-1 / mAP@10")
+        print(f"at {share:.0%} backfilled ({len(items)} items, {len(queries)} new-model queries): "
+              f"top-1 / mAP@10 / R-precision")
         rows = []
+        width = int(relevant.max())
         g.calibrate(new[held], 2, k=10)
-        rows.append(("merged, z-score calibration", g.search(new[queries], 2, 10)))
+        rows.append(("merged, z-score calibration", g.search(new[queries], 2, width)))
         g.calibrate(new[held], 2, k=10, paired=paired)
-        rows.append(("merged, paired regression", g.search(new[queries], 2, 10)))
-        rows.append(("merged, raw cosines", g.search(new[queries], 2, 10, calibrated=False)))
-        rows.append(("old part alone (via adapter)", g.search(new[queries], 2, 10, space="lsa")))
-        rows.append(("new part alone", g.search(new[queries], 2, 10, space="wordllama")))
+        rows.append(("merged, paired regression", g.search(new[queries], 2, width)))
+        rows.append(("merged, raw cosines", g.search(new[queries], 2, width, calibrated=False)))
+        rows.append(("old part alone (via adapter)", g.search(new[queries], 2, width, space="lsa")))
+        rows.append(("new part alone", g.search(new[queries], 2, width, space="wordllama")))
         for name, result in rows:
             t1, mean_ap = top1_map(result.ids, item_labels, query_labels)
-            print(f"  {name:30s} {t1:.3f} / {mean_ap:.3f}")
+            rp = r_precision(result.ids, item_labels, query_labels, relevant)
+            print(f"  {name:30s} {t1:.3f} / {mean_ap:.3f} / {rp:.3f}")
+    if args.no_curves:
+        return
 
     # Backfill curves per policy.
-    print(f"backfill curves (top-1 of new-model queries vs fraction re-encoded, {args.steps} steps; "
-          "merged with the paired-regression calibration):")
+    rule = "raw cosines" if args.raw_curves else "the paired-regression calibration"
+    print(f"backfill curves (top-1 of new-model queries vs fraction re-encoded, {args.steps} steps; merged with {rule}):")
     aucs = {}
     for policy in ("random", "predicted-error", "neighbourhood"):
-        g = gallery_on_old(calibrated=True)
+        g = gallery_on_old(calibrated=not args.raw_curves)
         t = time.time()
         if policy == "random":
             plan = stasis.BackfillPlan.random(g, 1, 2, seed=1)
