@@ -104,6 +104,21 @@ def main():
             t1, mean_ap = top1_map(result.ids, item_labels, query_labels)
             rp = r_precision(result.ids, item_labels, query_labels, relevant)
             print(f"  {name:30s} {t1:.3f} / {mean_ap:.3f} / {rp:.3f}")
+        if share == 0.5:
+            # Cost of the mixed search (two parts, one through the adapter) against one Flat index
+            # of the same number of items, same queries, k = 10, one thread.
+            single = stasis.Index(new.shape[1], "Flat")
+            single.add(new[items], ids, version=2)
+            single.search(new[queries[:10]], 10)
+            g.search(new[queries[:10]], 2, 10)
+            t = time.perf_counter()
+            single.search(new[queries], 10)
+            one = time.perf_counter() - t
+            t = time.perf_counter()
+            g.search(new[queries], 2, 10)
+            mixed = time.perf_counter() - t
+            print(f"  search cost, {len(queries)} queries, k = 10: mixed {1e6 * mixed / len(queries):.0f} us/query, "
+                  f"single-version Flat {1e6 * one / len(queries):.0f} us/query, ratio {mixed / one:.2f}")
     if args.no_curves:
         return
 

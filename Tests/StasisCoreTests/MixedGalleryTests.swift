@@ -107,6 +107,10 @@ struct TwoModels {
         #expect(throws: StasisError.self) { try gallery.register(version: 4, dimension: 31, space: "a") }
         #expect(gallery.bridgeCount == 2)
         _ = forward
+        // Too many results for one call is refused before anything is allocated.
+        #expect(throws: StasisError.self) {
+            _ = try gallery.search([], count: 1 << 20, dimension: 32, version: 2, k: 1 << 10)
+        }
         // A query from a version with no path to a non-empty part is refused.
         let data = models.items(0, 2, seed: 1)
         try gallery.upsert(data.old, dimension: 24, ids: [0, 1], version: 1)

@@ -42,6 +42,9 @@ extension MixedGallery {
     ) throws -> MixedSearchResult {
         guard k > 0, k <= 1 << 16 else { throw StasisError.invalid("k must be in 1...\(1 << 16), got \(k)") }
         guard count >= 0, count <= 1 << 24 else { throw StasisError.invalid("query count must be in 0...\(1 << 24), got \(count)") }
+        guard count * k <= 1 << 28 else {
+            throw StasisError.invalid("\(count) queries x k = \(k) results is too many for one call; split the batch")
+        }
         return try lock.reading {
             let origin = try entry(version, role: "query")
             guard dimension == origin.dimension else {
