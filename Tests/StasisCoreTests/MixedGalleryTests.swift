@@ -1,4 +1,5 @@
 import Testing
+import Glibc
 @testable import StasisCore
 
 /// Two synthetic "models" over one latent class structure: old (v1, 24-d) and new (v2, 32-d).
@@ -197,5 +198,70 @@ extension String {
             rest = rest[range.upperBound...]
         }
         return result + rest
+    }
+}
+
+@Suite struct MixedGalleryFileTests {
+    /// A saved two-part gallery (v1 in space a with id 1, v2 in space b with id 2) and its directory.
+    func saved() throws -> String {
+        let gallery = try MixedGallery()
+        try gallery.register(version: 1, dimension: 4, space: "a")
+        try gallery.register(version: 2, dimension: 6, space: "b")
+        try gallery.upsert([1, 0, 0, 0], dimension: 4, ids: [1], version: 1)
+        try gallery.upsert([0, 1, 0, 0, 0, 0], dimension: 6, ids: [2], version: 2)
+        let directory = scratchDirectory() + "/g"
+        try gallery.save(to: directory)
+        return directory
+    }
+
+    func code(_ body: () throws -> Void) -> StasisError.Code? {
+        do { try body(); return nil } catch { return (error as? StasisError)?.code }
+    }
+
+    @Test func damagedDirectoriesAreRefused() throws {
+        // An id stored in two parts.
+        var directory = try saved()
+        let twice = try VersionedIndex(dimension: 6, factory: "Flat")
+        try twice.add([0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0], dimension: 6, ids: [1, 2], version: 2)
+        try twice.save(to: directory + "/part-1-1.stasis")
+        #expect(code { _ = try MixedGallery.open(directory) } == .corruptFile)
+
+        // A part holding a version not registered in its space.
+        directory = try saved()
+        let stranger = try VersionedIndex(dimension: 6, factory: "Flat")
+        try stranger.add([0, 0, 1, 0, 0, 0], dimension: 6, ids: [2], version: 7)
+        try stranger.save(to: directory + "/part-1-1.stasis")
+        #expect(code { _ = try MixedGallery.open(directory) } == .corruptFile)
+
+        // A part of the wrong width.
+        directory = try saved()
+        let narrow = try VersionedIndex(dimension: 4, factory: "Flat")
+        try narrow.save(to: directory + "/part-1-1.stasis")
+        #expect(code { _ = try MixedGallery.open(directory) } == .corruptFile)
+
+        // A missing part file; a manifest that is not JSON; a missing directory.
+        directory = try saved()
+        unlink(directory + "/part-1-0.stasis")
+        #expect(code { _ = try MixedGallery.open(directory) } == .io)
+        directory = try saved()
+        let writer = try AtomicFileWriter(path: directory + "/gallery.json")
+        try writer.write(array: Array("{\"kind\": 3".utf8))
+        try writer.commit()
+        #expect(code { _ = try MixedGallery.open(directory) } == .corruptFile)
+        #expect(code { _ = try MixedGallery.open("/nonexistent/gallery") } == .io)
+    }
+
+    @Test func damagedPlansAreRefused() throws {
+        let path = scratchDirectory() + "/plan.json"
+        for text in ["{}", "[1, 2]",
+                     "{\"fromVersion\":1,\"toVersion\":2,\"policy\":\"random\",\"order\":[1,2],\"cursor\":5}",
+                     "{\"fromVersion\":1,\"toVersion\":2,\"policy\":\"random\",\"order\":[1,1],\"cursor\":0}",
+                     "{\"fromVersion\":1,\"toVersion\":2,\"policy\":\"best\",\"order\":[1],\"cursor\":0}",
+                     "{\"fromVersion\":1,\"toVersion\":2,\"policy\":\"random\",\"order\":[1],\"priorities\":[1,2],\"cursor\":0}"] {
+            let writer = try AtomicFileWriter(path: path)
+            try writer.write(array: Array(text.utf8))
+            try writer.commit()
+            #expect(code { _ = try BackfillPlan.open(path) } == .corruptFile, "\(text)")
+        }
     }
 }

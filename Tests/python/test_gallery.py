@@ -147,3 +147,22 @@ def test_plans_progress_resume_and_curves(tmp_path):
     import json
     saved = json.loads((tmp_path / "report.json").read_text())["backfill"]
     assert saved["values"] == pytest.approx(list(curve.values))
+
+
+def test_wrong_handles_and_closed_galleries():
+    gallery = stasis.Gallery()
+    gallery.register(1, 4)
+    index = stasis.Index(4)
+    with pytest.raises(stasis.InvalidArgumentError):
+        stasis.BackfillPlan.random(index, 1, 2)
+    with pytest.raises(stasis.InvalidArgumentError):
+        gallery.add_adapter(index)
+    with pytest.raises(stasis.InvalidArgumentError):
+        gallery.upsert(np.ones((2, 0), np.float32), [1, 2], 1)
+    with pytest.raises(stasis.InvalidArgumentError):
+        gallery.upsert(np.ones((2, 4), np.float32), [1], 1)
+    with pytest.raises(stasis.UnsupportedError):
+        stasis.Gallery("IVF4,Flat")
+    gallery.close()
+    with pytest.raises(ValueError):
+        len(gallery)
