@@ -963,6 +963,13 @@ STASIS_API stasis_status stasis_backfill_plan_random(const stasis_gallery* galle
                                                      uint32_t to, uint64_t seed,
                                                      stasis_backfill_plan** out);
 
+/** The caller's own order (its own policy): `order` holds n ids, every id on `from` exactly once,
+ *  most urgent first. Errors: NOT_FOUND (an id not on `from`, a version not registered),
+ *  INVALID_ARGUMENT (repeated or missing ids, from == to). */
+STASIS_API stasis_status stasis_backfill_plan_custom(const stasis_gallery* gallery, uint32_t from,
+                                                     uint32_t to, int64_t n, const int64_t* order,
+                                                     stasis_backfill_plan** out);
+
 /**
  * Largest predicted adapter error first: a ridge regression (strength `ridge`, 0 = 1.0) from the
  * old vector to the residual norm of the forward adapter `forward` (from -> to), fitted on

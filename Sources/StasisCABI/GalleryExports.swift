@@ -179,6 +179,19 @@ public func stasis_backfill_plan_random(
     }
 }
 
+@_cdecl("stasis_backfill_plan_custom")
+public func stasis_backfill_plan_custom(
+    _ pointer: OpaquePointer?, _ from: UInt32, _ to: UInt32, _ n: Int64, _ order: UnsafePointer<Int64>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    boundary {
+        try PlanHandle.produce(into: out) {
+            BackfillPlanBox(try BackfillPlanner.custom(
+                gallery: try gallery(pointer), from: from, to: to, order: try Arguments.array(order, rows: try Arguments.count(n), "order")))
+        }
+    }
+}
+
 @_cdecl("stasis_backfill_plan_predicted_error")
 public func stasis_backfill_plan_predicted_error(
     _ pointer: OpaquePointer?, _ from: UInt32, _ to: UInt32, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?,

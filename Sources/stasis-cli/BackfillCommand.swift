@@ -22,7 +22,7 @@ extension Stasis {
             @Option(parsing: .unconditional, help: "Version they are re-encoded into.")
             var to: Int64
 
-            @Option(help: "random, predicted-error or neighbourhood.")
+            @Option(help: "random, predicted-error, neighbourhood or custom (--ids is the order).")
             var policy: String = "random"
 
             @Option(help: "Seed of the random order.")
@@ -54,11 +54,14 @@ extension Stasis {
                     let gallery = try MixedGallery.open(self.gallery)
                     let from = try version(self.from, "--from"), to = try version(self.to, "--to")
                     guard let policy = BackfillPolicy(rawValue: self.policy) else {
-                        throw StasisError(.invalidArgument, "unknown policy '\(self.policy)'; use random, predicted-error or neighbourhood")
+                        throw StasisError(.invalidArgument, "unknown policy '\(self.policy)'; use random, predicted-error, neighbourhood or custom")
                     }
                     let plan: BackfillPlan
                     if policy == .random {
                         plan = try BackfillPlanner.random(gallery: gallery, from: from, to: to, seed: seed)
+                    } else if policy == .custom {
+                        let order = try Npy.readIntegers(try required(self.ids, "--ids")).values
+                        plan = try BackfillPlanner.custom(gallery: gallery, from: from, to: to, order: order)
                     } else {
                         let ids = try Npy.readIntegers(try required(self.ids, "--ids")).values
                         let old = try Npy.readFloats(try required(vectors, "--vectors"))

@@ -42,6 +42,10 @@ import Testing
         #expect(plan.cursor == 10)
         #expect(plan.progress(in: gallery) == .init(done: 10, remaining: 390))
 
+        let own = try BackfillPlanner.custom(gallery: gallery, from: 1, to: 2, order: Array(plan.order.dropFirst(10).reversed()))
+        #expect(own.policy == .custom && own.order.count == 390)
+        #expect(throws: StasisError.self) { _ = try BackfillPlanner.custom(gallery: gallery, from: 1, to: 2, order: Array(plan.order)) }
+        #expect(throws: StasisError.self) { _ = try BackfillPlanner.custom(gallery: gallery, from: 1, to: 2, order: Array(plan.order.dropFirst(11))) }
         let path = scratchDirectory() + "/plan.json"
         try plan.save(to: path)
         #expect(try BackfillPlan.open(path) == plan)
@@ -86,14 +90,14 @@ import Testing
         let queries = models.items(30_000, 200, seed: 41)
         let ids = (0..<Self.items).map(Int64.init)
         var areas: [BackfillPolicy: Double] = [:]
-        for policy in BackfillPolicy.allCases {
+        for policy: BackfillPolicy in [.random, .predictedError, .neighbourhood] {
             let (gallery, forward, data, model) = try setUp()
             let plan: BackfillPlan
             switch policy {
             case .random: plan = try BackfillPlanner.random(gallery: gallery, from: 1, to: 2, seed: 1)
             case .predictedError:
                 plan = try BackfillPlanner.predictedError(gallery: gallery, from: 1, to: 2, ids: ids, vectors: data.old, dimension: 24, model: model)
-            case .neighbourhood:
+            default:
                 plan = try BackfillPlanner.neighbourhood(gallery: gallery, from: 1, to: 2, ids: ids, vectors: data.old, dimension: 24, adapter: forward)
             }
             let curve = try BackfillMeasurement.curve(

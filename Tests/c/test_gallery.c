@@ -133,6 +133,9 @@ void test_gallery(void) {
     int64_t order[ITEMS];
     CHECK(stasis_backfill_plan_order(resumed, ITEMS, order) == STASIS_OK && next[0] == order[8]);
     CHECK_ERR(stasis_backfill_plan_order(resumed, 3, order), STASIS_ERROR_INVALID_ARGUMENT, "capacity");
+    stasis_backfill_plan* own = NULL;
+    CHECK_ERR(stasis_backfill_plan_custom(g, 1, 2, ITEMS, order, &own), STASIS_ERROR_NOT_FOUND, "not on version 1");
+    CHECK(own == NULL);
     stasis_backfill_plan_free(resumed);
     stasis_backfill_plan_free(plan);
     CHECK_ERR(stasis_backfill_plan_random(g, 1, 9, 0, &plan), STASIS_ERROR_NOT_FOUND, "version 9");

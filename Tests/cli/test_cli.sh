@@ -239,6 +239,8 @@ expect "backfill plan (predicted-error)" grep -q "predicted-error 1 -> 2, 54 ids
 out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy neighbourhood --ids "$work/bf_ids.npy" \
     --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/plan_near.json")
 expect "backfill plan (neighbourhood)" grep -q "neighbourhood 1 -> 2, 54 ids" <<<"$out"
+out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy custom --ids "$work/bf_ids.npy" "$work/plan_own.json")
+expect "backfill plan (custom order)" grep -q "custom 1 -> 2, 54 ids" <<<"$out"
 out=$("$cli" backfill status --gallery "$work/gallery" --batch 5 --next-output "$work/next.npy" "$work/plan_random.json")
 expect "backfill status shows a progress bar" grep -qE "^random 1 -> 2: \[\.{30}\] 0/54 done \(0\.0%\), 54 remaining" <<<"$out"
 expect "backfill status lists versions" grep -q "^version 2: 6 items" <<<"$out"

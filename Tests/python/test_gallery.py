@@ -120,6 +120,13 @@ def test_plans_progress_resume_and_curves(tmp_path):
     assert np.array_equal(resumed.next_batch(g, 4), plan.order[16:20])
     with pytest.raises(stasis.NotFoundError):
         stasis.BackfillPlan.random(g, 1, 7)
+    rest = plan.order[16:]  # the first 16 are on version 2 now
+    own = stasis.BackfillPlan.custom(g, 1, 2, rest[::-1])
+    assert np.array_equal(own.order, rest[::-1])
+    with pytest.raises(stasis.InvalidArgumentError):
+        stasis.BackfillPlan.custom(g, 1, 2, rest[1:])
+    with pytest.raises(stasis.NotFoundError):
+        stasis.BackfillPlan.custom(g, 1, 2, plan.order)
     with pytest.raises(stasis.IncompatibleError):
         stasis.BackfillPlan.neighbourhood(fresh(), 1, 2, ids=ids, vectors=old, forward=backward)
     with pytest.raises(stasis.NotFoundError):

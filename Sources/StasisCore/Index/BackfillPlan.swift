@@ -10,6 +10,8 @@ public enum BackfillPolicy: String, Codable, Sendable, CaseIterable {
     /// Farthest from their neighbourhood after the transform first: 1 − mean cosine of F(x) to
     /// its k nearest transformed neighbours.
     case neighbourhood
+    /// An order the caller computed (its own policy), checked to cover the old version's ids.
+    case custom
 }
 
 /// A backfill order over the ids that were on `fromVersion` when planned, with a resumable

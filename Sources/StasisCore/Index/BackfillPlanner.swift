@@ -19,6 +19,23 @@ public enum BackfillPlanner {
         return BackfillPlan(fromVersion: from, toVersion: to, policy: .random, order: ids, priorities: nil)
     }
 
+    /// The caller's own order: `order` must hold every id on `from` exactly once (ids first are
+    /// re-encoded first), so a policy computed elsewhere can be followed, resumed and measured.
+    /// - Throws: `.notFound` for unregistered versions or ids not on `from`; `.invalidArgument`
+    ///   for repeated or missing ids, or from == to.
+    public static func custom(gallery: MixedGallery, from: UInt32, to: UInt32, order: [Int64]) throws -> BackfillPlan {
+        try checkVersions(gallery, from: from, to: to)
+        var seen = Set<Int64>(minimumCapacity: order.count)
+        for (i, version) in gallery.versions(of: order).enumerated() {
+            guard seen.insert(order[i]).inserted else { throw StasisError.invalid("id \(order[i]) is given twice") }
+            guard version == from else { throw StasisError(.notFound, "id \(order[i]) is not on version \(from) in the gallery") }
+        }
+        if let missing = gallery.ids(version: from).first(where: { !seen.contains($0) }) {
+            throw StasisError.invalid("id \(missing) is on version \(from) but not in the order; give every old item")
+        }
+        return BackfillPlan(fromVersion: from, toVersion: to, policy: .custom, order: order, priorities: nil)
+    }
+
     /// Largest predicted adapter error first (see `AdapterErrorModel`).
     /// - Throws: as `scored`; plus the model's adapter must be the forward adapter from → to.
     public static func predictedError(

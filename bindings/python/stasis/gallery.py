@@ -59,6 +59,7 @@ _PROTOTYPES = {
     "stasis_gallery_save": (c_int32, [c_void_p, c_char_p]),
     "stasis_gallery_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "stasis_backfill_plan_random": (c_int32, [c_void_p, c_uint32, c_uint32, c_uint64, POINTER(c_void_p)]),
+    "stasis_backfill_plan_custom": (c_int32, [c_void_p, c_uint32, c_uint32, c_int64, _i64_1d(), POINTER(c_void_p)]),
     "stasis_backfill_plan_predicted_error": (
         c_int32, [c_void_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), _i64_1d(), c_void_p, c_int64,
                   _f32_2d(), _f32_2d(), c_double, POINTER(c_void_p)]),
@@ -239,6 +240,13 @@ class BackfillPlan(Handle):
         """Seeded random order (the baseline)."""
         return cls._make(lib.stasis_backfill_plan_random, Gallery._of(gallery, "gallery"),
                          checked_version(from_version), checked_version(to_version), checked_int(seed, "seed", 0, 2**64 - 1))
+
+    @classmethod
+    def custom(cls, gallery, from_version, to_version, order):
+        """Your own order: every id on ``from_version`` exactly once, most urgent first."""
+        values = np.ascontiguousarray(order, dtype=np.int64).reshape(-1)
+        return cls._make(lib.stasis_backfill_plan_custom, Gallery._of(gallery, "gallery"),
+                         checked_version(from_version), checked_version(to_version), values.shape[0], values)
 
     @classmethod
     def predicted_error(cls, gallery, from_version, to_version, *, ids, vectors, forward, paired_old, paired_new,
