@@ -1019,6 +1019,198 @@ STASIS_API stasis_status stasis_train_names(stasis_space* space, int64_t n, int6
 STASIS_API stasis_status stasis_encoder_feature(const stasis_encoder* encoder, const char** out,
                                                 double* temperature);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Mixed-version gallery and backfill (docs/gallery.md)                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * A gallery whose items carry different model versions, possibly of different widths. Each
+ * registered version lives in a named space; versions sharing a space are stored and searched
+ * together, other spaces are reached through adapters or chains added as bridges. A search maps
+ * the queries into every non-empty part's space, calibrates each part's scores (z-score per
+ * route, fitted by stasis_gallery_calibrate) and merges one ranked list. One id lives in exactly
+ * one part. Thread safety: concurrent searches and reads; mutations are exclusive (internal
+ * lock). Every call that fails leaves the gallery unchanged.
+ */
+typedef struct stasis_gallery stasis_gallery;
+
+/** Creates an empty gallery whose parts use `factory` (NULL = "Flat"; untrained kinds only:
+ *  IVF/PQ give STASIS_ERROR_UNSUPPORTED). Free with stasis_gallery_free. */
+STASIS_API stasis_status stasis_gallery_new(const char* factory, stasis_gallery** out);
+
+/** Releases a gallery (NULL is ignored). */
+STASIS_API void stasis_gallery_free(stasis_gallery* gallery);
+
+/** Registers `version` with row width `dim` in space `space` (NULL = a space of its own,
+ *  "v<version>"). Re-registering the same triple is a no-op. Errors: INVALID_ARGUMENT (bad dim,
+ *  version registered differently), DIMENSION_MISMATCH (the space holds another width). */
+STASIS_API stasis_status stasis_gallery_register(stasis_gallery* gallery, uint32_t version,
+                                                 int64_t dim, const char* space);
+
+/** Adds `count` adapters applied in order as one bridge from the first source version's space
+ *  to the last target version's space (count = 1: a single adapter). The gallery keeps
+ *  references; the caller may free its handles. Errors: INCOMPATIBLE (a gap in the chain),
+ *  NOT_FOUND (source or target version not registered), DIMENSION_MISMATCH (widths differ from
+ *  the registered ones), INVALID_ARGUMENT (both ends in one space, count < 1, NULL entries). */
+STASIS_API stasis_status stasis_gallery_add_chain(stasis_gallery* gallery,
+                                                  const stasis_adapter* const* adapters,
+                                                  int64_t count);
+
+/** Adds or replaces n items with `version` vectors (n x dim); an id stored under another
+ *  version is moved to this version's part, atomically. Errors: NOT_FOUND (version not
+ *  registered), DIMENSION_MISMATCH, INVALID_ARGUMENT (NaN/Inf or zero rows, negative or repeated
+ *  ids). Exclusive. */
+STASIS_API stasis_status stasis_gallery_upsert(stasis_gallery* gallery, int64_t n, int64_t dim,
+                                               const float* vectors, const int64_t* ids,
+                                               uint32_t version);
+
+/** Removes n items; all must be present (else NOT_FOUND and nothing is removed). */
+STASIS_API stasis_status stasis_gallery_remove(stasis_gallery* gallery, int64_t n,
+                                               const int64_t* ids);
+
+/** Sets *out to the number of live items. */
+STASIS_API stasis_status stasis_gallery_count(const stasis_gallery* gallery, int64_t* out);
+
+/** Sets *out to the number of live items stamped with `version`. */
+STASIS_API stasis_status stasis_gallery_count_version(const stasis_gallery* gallery,
+                                                      uint32_t version, int64_t* out);
+
+/** Writes each id's version to out_versions[i] (caller-allocated, n entries), -1 when absent. */
+STASIS_API stasis_status stasis_gallery_versions_of(const stasis_gallery* gallery, int64_t n,
+                                                    const int64_t* ids, int64_t* out_versions);
+
+/**
+ * Searches n queries of `version` (n x dim) and writes n x k hits, best first by calibrated
+ * score (cosine where no calibration is fitted, or calibrated = 0), into out_scores and out_ids
+ * (and out_versions when not NULL). `space` = NULL searches every part, else only that space's
+ * part. Missing hits: id -1, score -INFINITY. Errors: NOT_FOUND (version or space unknown),
+ * DIMENSION_MISMATCH, INCOMPATIBLE (a non-empty part no bridge reaches), INVALID_ARGUMENT.
+ */
+STASIS_API stasis_status stasis_gallery_search(const stasis_gallery* gallery, int64_t n,
+                                               int64_t dim, const float* queries,
+                                               uint32_t version, int64_t k, const char* space,
+                                               int32_t calibrated, float* out_scores,
+                                               int64_t* out_ids, uint32_t* out_versions);
+
+/** Fits the calibration of every route from `version` to a non-empty part on n >= 2 held-out
+ *  queries: mean and deviation of their top-k cosines per part; a score s then ranks as
+ *  (s - mean) / deviation. Errors: as stasis_gallery_search, INVALID_ARGUMENT for n < 2. */
+STASIS_API stasis_status stasis_gallery_calibrate(stasis_gallery* gallery, int64_t n, int64_t dim,
+                                                  const float* queries, uint32_t version,
+                                                  int64_t k);
+
+/**
+ * Fits the route from `version` to the part of `stored_version` by paired regression (see
+ * docs/gallery.md): `pairs` rows paired_query (pairs x dim, version `version`) and paired_stored
+ * (pairs x stored_dim, version `stored_version`) embed the same items. Each of the n held-out
+ * queries is mapped along the route, its top-k paired items are found by adapted cosine a, and
+ * least squares of their native cosine (query vs paired_query row) on a gives the rule
+ * alpha + beta * a (beta >= 1e-3); the query's own part keeps raw cosines. Errors: NOT_FOUND,
+ * INVALID_ARGUMENT (one space, n or pairs < 2, bad values), DIMENSION_MISMATCH, INCOMPATIBLE.
+ */
+STASIS_API stasis_status stasis_gallery_calibrate_paired(stasis_gallery* gallery, int64_t n,
+                                                         int64_t dim, const float* queries,
+                                                         uint32_t version, uint32_t stored_version,
+                                                         int64_t pairs, const float* paired_query,
+                                                         int64_t stored_dim,
+                                                         const float* paired_stored, int64_t k);
+
+/** Saves into directory `path` (created when missing): part and bridge files first, then the
+ *  manifest gallery.json atomically; readers see the old or the new gallery (docs/formats.md).
+ *  Saves to one directory must not run concurrently. Errors: STASIS_ERROR_IO. */
+STASIS_API stasis_status stasis_gallery_save(const stasis_gallery* gallery, const char* path);
+
+/** Opens a gallery directory. Errors: IO, CORRUPT_FILE (bad manifest, unsafe file names,
+ *  contradictions, an id in two parts), UNSUPPORTED_FORMAT. *out is NULL on error. */
+STASIS_API stasis_status stasis_gallery_open(const char* path, stasis_gallery** out);
+
+/**
+ * A backfill plan: the ids on `from` when planned, in priority order, with a resumable cursor.
+ * stasis_backfill_plan_next_batch hands out the next ids still on `from`; the caller re-encodes
+ * them and upserts with the new version; asking again before the upsert returns the same batch.
+ * Thread safety: calls on one plan are serialised internally.
+ */
+typedef struct stasis_backfill_plan stasis_backfill_plan;
+
+/** Seeded random order of the ids on `from` (the baseline). Errors: NOT_FOUND (a version not
+ *  registered), INVALID_ARGUMENT (from == to). Free with stasis_backfill_plan_free. */
+STASIS_API stasis_status stasis_backfill_plan_random(const stasis_gallery* gallery, uint32_t from,
+                                                     uint32_t to, uint64_t seed,
+                                                     stasis_backfill_plan** out);
+
+/** The caller's own order (its own policy): `order` holds n ids, every id on `from` exactly once,
+ *  most urgent first. Errors: NOT_FOUND (an id not on `from`, a version not registered),
+ *  INVALID_ARGUMENT (repeated or missing ids, from == to). */
+STASIS_API stasis_status stasis_backfill_plan_custom(const stasis_gallery* gallery, uint32_t from,
+                                                     uint32_t to, int64_t n, const int64_t* order,
+                                                     stasis_backfill_plan** out);
+
+/**
+ * Largest predicted adapter error first: a ridge regression (strength `ridge`, 0 = 1.0) from the
+ * old vector to the residual norm of the forward adapter `forward` (from -> to), fitted on
+ * `pairs` paired rows (paired_old: pairs x source width, paired_new: pairs x target width), then
+ * applied to the n old vectors (n x dim) of the ids on `from` (every such id exactly once).
+ * Errors: NOT_FOUND (unknown id or version), INVALID_ARGUMENT (missing or repeated ids, NaN,
+ * pairs < 2), DIMENSION_MISMATCH, INCOMPATIBLE (adapter not from -> to).
+ */
+STASIS_API stasis_status stasis_backfill_plan_predicted_error(
+    const stasis_gallery* gallery, uint32_t from, uint32_t to, int64_t n, int64_t dim,
+    const float* vectors, const int64_t* ids, const stasis_adapter* forward, int64_t pairs,
+    const float* paired_old, const float* paired_new, double ridge, stasis_backfill_plan** out);
+
+/** Farthest from their neighbourhood after the transform first: 1 - mean cosine of forward(x) to
+ *  its `neighbours` (0 = 10) nearest mapped items. Inputs and errors as
+ *  stasis_backfill_plan_predicted_error. */
+STASIS_API stasis_status stasis_backfill_plan_neighbourhood(
+    const stasis_gallery* gallery, uint32_t from, uint32_t to, int64_t n, int64_t dim,
+    const float* vectors, const int64_t* ids, const stasis_adapter* forward, int64_t neighbours,
+    stasis_backfill_plan** out);
+
+/** Releases a plan (NULL is ignored). */
+STASIS_API void stasis_backfill_plan_free(stasis_backfill_plan* plan);
+
+/** Sets *out to the number of planned ids. */
+STASIS_API stasis_status stasis_backfill_plan_length(const stasis_backfill_plan* plan,
+                                                     int64_t* out);
+
+/** Copies the planned ids in priority order into out_ids (capacity entries, at least the
+ *  plan's length, else INVALID_ARGUMENT). */
+STASIS_API stasis_status stasis_backfill_plan_order(const stasis_backfill_plan* plan,
+                                                    int64_t capacity, int64_t* out_ids);
+
+/** Writes up to `size` ids still on the plan's old version into out_ids (size entries) and their
+ *  number into *out_count (0 when the backfill is complete); moves the cursor past done ids. */
+STASIS_API stasis_status stasis_backfill_plan_next_batch(stasis_backfill_plan* plan,
+                                                         const stasis_gallery* gallery,
+                                                         int64_t size, int64_t* out_ids,
+                                                         int64_t* out_count);
+
+/** Planned ids done (no longer on the old version) and remaining (still on it) in `gallery`. */
+STASIS_API stasis_status stasis_backfill_plan_progress(const stasis_backfill_plan* plan,
+                                                       const stasis_gallery* gallery,
+                                                       int64_t* out_done, int64_t* out_remaining);
+
+/** Writes the plan (JSON with the cursor) atomically. Errors: STASIS_ERROR_IO. */
+STASIS_API stasis_status stasis_backfill_plan_save(const stasis_backfill_plan* plan,
+                                                   const char* path);
+
+/** Opens a saved plan. Errors: IO, CORRUPT_FILE. *out is NULL on error. */
+STASIS_API stasis_status stasis_backfill_plan_open(const char* path, stasis_backfill_plan** out);
+
+/**
+ * Backfill curve on labelled data: follows `plan` on `gallery` (holding every planned id on the
+ * old version), upserting new_vectors (n x new_dim, row i for ids[i]) in plan order; at
+ * fractions 0, 1/steps, ..., 1 it searches the queries (of query_version) and records top-1
+ * accuracy (best hit has the query's label). Writes steps + 1 points to out_fractions and
+ * out_values and the trapezoid area to *out_area (may be NULL). The gallery ends fully
+ * backfilled. Pass the result to stasis_report_set_backfill for the report's chart.
+ */
+STASIS_API stasis_status stasis_backfill_curve(
+    stasis_gallery* gallery, const stasis_backfill_plan* plan, int64_t n, const int64_t* ids,
+    const int32_t* labels, int64_t new_dim, const float* new_vectors, int64_t query_count,
+    int64_t query_dim, const float* queries, uint32_t query_version, const int32_t* query_labels,
+    int64_t steps, double* out_fractions, double* out_values, double* out_area);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

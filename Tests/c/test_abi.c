@@ -20,6 +20,7 @@ void test_adapters(void);           /* test_adapt.c */
 int hardening_lifecycle_child(const char* factory, const char* path); /* test_hardening.c */
 void test_evaluate(void); /* test_evaluate.c */
 void test_training(void);           /* test_train.c */
+void test_gallery(void);  /* test_gallery.c */
 
 
 #define DIM 32
@@ -458,6 +459,7 @@ int main(int argc, char** argv) {
     test_evaluate();
     test_adapters();
     test_training();
+    test_gallery();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -345,5 +345,57 @@ assert (I[:, 0] == 2).all() and (I[:, 1] == np.arange(400)).all() and np.allclos
 printf 'junk' > "$work/junk.fvecs"
 ix_fails "add of a damaged .fvecs" "row width of" add "$work/fx.stasis" "$work/junk.fvecs" --version 1
 
+# Backfill: stasis backfill plan | status on a mixed-version gallery made through the binding.
+python3 - "$work" <<'PY'
+import sys, numpy as np, stasis
+work = sys.argv[1]
+rng = np.random.default_rng(5)
+m = rng.standard_normal((8, 12))
+px = rng.standard_normal((200, 8)).astype(np.float32); py = (px @ m).astype(np.float32)
+x = rng.standard_normal((60, 8)).astype(np.float32)
+forward = stasis.Adapter.fit(px, py, kind="ridge", source_version=1, target_version=2)
+backward = stasis.Adapter.fit(py, px, kind="ridge", source_version=2, target_version=1)
+forward.save(f"{work}/f12.safetensors")
+g = stasis.Gallery()
+g.register(1, 8); g.register(2, 12); g.add_adapter(backward); g.add_adapter(forward)
+g.upsert(x, np.arange(60), 1)
+g.upsert((x[:6] @ m).astype(np.float32), np.arange(6), 2)
+g.save(f"{work}/gallery")
+np.save(f"{work}/bf_ids.npy", np.arange(6, 60, dtype=np.int64)); np.save(f"{work}/bf_old.npy", x[6:])
+np.save(f"{work}/bf_px.npy", px); np.save(f"{work}/bf_py.npy", py)
+PY
+out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --seed 3 "$work/plan_random.json")
+expect "backfill plan (random) counts the ids on the old version" grep -q "random 1 -> 2, 54 ids" <<<"$out"
+out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy predicted-error --ids "$work/bf_ids.npy" \
+    --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" --paired-old "$work/bf_px.npy" --paired-new "$work/bf_py.npy" "$work/plan_err.json")
+expect "backfill plan (predicted-error)" grep -q "predicted-error 1 -> 2, 54 ids" <<<"$out"
+out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy neighbourhood --ids "$work/bf_ids.npy" \
+    --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/plan_near.json")
+expect "backfill plan (neighbourhood)" grep -q "neighbourhood 1 -> 2, 54 ids" <<<"$out"
+out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy custom --ids "$work/bf_ids.npy" "$work/plan_own.json")
+expect "backfill plan (custom order)" grep -q "custom 1 -> 2, 54 ids" <<<"$out"
+out=$("$cli" backfill status --gallery "$work/gallery" --batch 5 --next-output "$work/next.npy" "$work/plan_random.json")
+expect "backfill status shows a progress bar" grep -qE "^random 1 -> 2: \[\.{30}\] 0/54 done \(0\.0%\), 54 remaining" <<<"$out"
+expect "backfill status lists versions" grep -q "^version 2: 6 items" <<<"$out"
+expect "backfill status hands out the first batch of the plan" python3 -c "
+import json, numpy as np, sys
+order = json.load(open(sys.argv[1]))['order']
+assert list(np.load(sys.argv[2])) == order[:5]" "$work/plan_random.json" "$work/next.npy"
+backfill_fails() { # backfill_fails DESCRIPTION NEEDLE ARGS... : exits 1, names the problem, writes no output
+    local description=$1 needle=$2; shift 2
+    rm -f "$work/refused.out"
+    set +e
+    err=$("$cli" backfill "$@" 2>&1); code=$?
+    set -e
+    expect "$description exits 1" test "$code" = 1
+    expect "$description is explained" grep -q -- "$needle" <<<"$err"
+    expect "$description writes nothing" test ! -e "$work/refused.out"
+}
+backfill_fails "an unregistered version" "version 9 is not registered" plan --gallery "$work/gallery" --from 1 --to 9 "$work/refused.out"
+backfill_fails "an unknown policy" "unknown policy" plan --gallery "$work/gallery" --from 1 --to 2 --policy best "$work/refused.out"
+backfill_fails "a scored policy without vectors" "--ids is required" plan --gallery "$work/gallery" --from 1 --to 2 --policy neighbourhood "$work/refused.out"
+backfill_fails "the wrong adapter direction" "forward adapter 2->1" plan --gallery "$work/gallery" --from 2 --to 1 --policy neighbourhood --ids "$work/bf_ids.npy" --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/refused.out"
+backfill_fails "a missing gallery" "gallery.json" status --gallery "$work/nowhere" "$work/plan_random.json"
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

@@ -73,6 +73,14 @@ public final class VersionedIndex: @unchecked Sendable {
         lock.reading { ids.map { slots.version(of: $0) } }
     }
 
+    /// Live ids stamped with `version`, ascending (used by the mixed gallery's backfill planner).
+    func liveIDs(version: UInt32) -> [Int64] {
+        lock.reading { slots.slotOfID.compactMap { slots.versions[$0.value] == version ? $0.key : nil }.sorted() }
+    }
+
+    /// All live ids, ascending.
+    func liveIDs() -> [Int64] { lock.reading { slots.slotOfID.keys.sorted() } }
+
     /// Search parameters used when a search leaves them at zero; saved with the index.
     public var searchDefaults: SearchOptions { lock.reading { defaults } }
 

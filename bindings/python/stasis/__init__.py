@@ -20,6 +20,7 @@ from ._errors import (
 from ._loader import path as library_path
 from .encoder import Encoder, inspect_encoder
 from .adapter import Adapter, AdapterChain, inspect_adapter
+from .gallery import BackfillCurve, BackfillPlan, Gallery, GallerySearchResult, backfill_curve
 from .index import Index, SearchResult, inspect
 from .evaluate import CompatibilityMetrics, GateResult, Report, RetrievalMetrics, compatibility_metrics, evaluate, retrieval_metrics
 from .space import Space, inspect_space
@@ -48,6 +49,11 @@ __all__ = [
     "Adapter",
     "AdapterChain",
     "inspect_adapter",
+    "Gallery",
+    "GallerySearchResult",
+    "BackfillPlan",
+    "BackfillCurve",
+    "backfill_curve",
     "version",
     "version_number",
     "abi_version",
