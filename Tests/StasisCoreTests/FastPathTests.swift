@@ -169,7 +169,8 @@ import Testing
     }
 }
 
-/// Tests that switch the process-wide kernel choice run one at a time.
+/// Tests that switch the process-wide kernel choice: one at a time, and (scripts/test.sh) in a
+/// process of their own, since a flip in the middle of another suite's search changes its results.
 @Suite(.serialized) struct PortableKernelTests {
     @Test func portableAndSimdPathsAgree() throws {
         for factory in ["Flat", "IVF32,Flat", "IVF32,SQ8", "HNSW16"] {
