@@ -70,8 +70,8 @@ extension Stasis {
                     let x = try Npy.readFloats(source)
                     let y = try Npy.readFloats(target)
                     let adapter = try Adapter.fit(
-                        kind: kind, sourceVersion: try version(sourceVersion, "--source-version"),
-                        targetVersion: try version(targetVersion, "--target-version"),
+                        kind: kind, sourceVersion: try modelVersion(sourceVersion, "--source-version"),
+                        targetVersion: try modelVersion(targetVersion, "--target-version"),
                         source: x.values, sourceRows: x.rows, sourceDimension: x.columns,
                         target: y.values, targetRows: y.rows, targetDimension: y.columns, options: options)
                     try AdapterFile.save(adapter, to: output)
@@ -139,11 +139,4 @@ extension Stasis {
             }
         }
     }
-}
-
-private func version(_ value: Int64, _ name: String) throws -> UInt32 {
-    guard let version = UInt32(exactly: value) else {
-        throw StasisError(.invalidArgument, "\(name) must be in 0...\(UInt32.max), got \(value)")
-    }
-    return version
 }

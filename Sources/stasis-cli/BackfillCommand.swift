@@ -52,7 +52,7 @@ extension Stasis {
             func run() throws {
                 do {
                     let gallery = try MixedGallery.open(self.gallery)
-                    let from = try version(self.from, "--from"), to = try version(self.to, "--to")
+                    let from = try modelVersion(self.from, "--from"), to = try modelVersion(self.to, "--to")
                     guard let policy = BackfillPolicy(rawValue: self.policy) else {
                         throw StasisError(.invalidArgument, "unknown policy '\(self.policy)'; use random, predicted-error, neighbourhood or custom")
                     }
@@ -134,13 +134,6 @@ extension Stasis {
             }
         }
     }
-}
-
-private func version(_ value: Int64, _ name: String) throws -> UInt32 {
-    guard let version = UInt32(exactly: value) else {
-        throw StasisError(.invalidArgument, "\(name) must be in 0...\(UInt32.max), got \(value)")
-    }
-    return version
 }
 
 private func required(_ value: String?, _ name: String) throws -> String {

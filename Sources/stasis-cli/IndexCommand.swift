@@ -72,7 +72,7 @@ extension Stasis {
 
             func run() throws {
                 do {
-                    let stamp = try modelVersion(version)
+                    let stamp = try modelVersion(version, "--version")
                     let opened = try VersionedIndex.open(index)
                     let x = try readVectors(vectors)
                     let keys = try ids.map { try idColumn($0, rows: x.rows) } ?? (0..<Int64(x.rows)).map { $0 }
@@ -125,7 +125,7 @@ extension Stasis {
                 do {
                     let opened = try VersionedIndex.open(index)
                     let q = try readVectors(queries)
-                    let filter = try onlyVersion.map { try modelVersion($0) }
+                    let filter = try onlyVersion.map { try modelVersion($0, "--only-version") }
                     let options = SearchOptions(efSearch: efSearch, nprobe: nprobe, version: filter)
                     let result = try opened.search(q.values, count: q.rows, dimension: q.columns, k: k, options: options)
                     if let idsOut { try writeIntegers(result.ids, rows: q.rows, columns: k, to: idsOut) }
@@ -186,18 +186,10 @@ extension Stasis {
                 } catch let error as StasisError {
                     reportFailure(error)
                 }
-                try Stasis.Inspect.parse([index] + (json ? ["--json"] : [])).run()
+                try Stasis.Inspect.parse((json ? ["--json"] : []) + ["--", index]).run()
             }
         }
     }
-}
-
-/// A model version from the command line (the C type is uint32).
-private func modelVersion(_ value: Int64) throws -> UInt32 {
-    guard let version = UInt32(exactly: value) else {
-        throw StasisError(.invalidArgument, "version must be in 0...\(UInt32.max), got \(value)")
-    }
-    return version
 }
 
 /// Ids from a .npy or .ivecs file: one column (or a flat vector) of int64 or int32, `rows` of them if given.
