@@ -122,10 +122,12 @@ Header header(Cursor& c, const char* what) {
     return h;
 }
 
-/// IxFI: an inner-product IndexFlat. Returns its vector count.
+/// IxFI: an inner-product IndexFlat of dimension `d` (0: whatever its header says, for a top-level
+/// flat index). Returns its vector count.
 int64_t flat(Cursor& c, int64_t d, const char* what) {
     c.expect_tag("IxFI", what);
     Header h = header(c, what);
+    if (d == 0) d = h.d;
     if (h.d != d) malformed("%s has dimension %lld, expected %lld", what, (long long)h.d, (long long)d);
     if (!h.trained) malformed("%s is marked untrained (a flat index never is)", what);
     // READXBVECTOR counts floats.
@@ -370,8 +372,7 @@ void ivf(Cursor& c, char type) {
 void check_payload(const uint8_t* data, size_t size) {
     Cursor c(data, size);
     if (c.tag_is("IxFI")) {
-        Cursor peek(data + 4, size - 4);
-        flat(c, header(peek, "flat index").d, "flat index");
+        flat(c, 0, "flat index");
     } else if (c.tag_is("IHNf") || c.tag_is("IHNs")) {
         bool scalar = c.tag_is("IHNs");
         c.skip(4, "type");
