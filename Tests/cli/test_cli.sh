@@ -9,6 +9,15 @@ expect() { # expect DESCRIPTION COMMAND... : command must succeed
     if ! "$@"; then echo "FAIL: $description"; failures=$((failures + 1)); fi
 }
 
+fails() { # fails DESCRIPTION NEEDLE ARGS... : `stasis ARGS` exits 1 with NEEDLE in its message
+    local description=$1 needle=$2; shift 2
+    set +e
+    err=$("$cli" "$@" 2>&1); code=$?
+    set -e
+    expect "$description exits 1" test "$code" = 1
+    expect "$description is named" grep -q -- "$needle" <<<"$err"
+}
+
 "$cli" version | grep -q "^stasis 0.1.0 (ABI 1)$"; expect "version" test $? = 0
 
 python3 - "$work/cli.stasis" <<'PY'
@@ -194,15 +203,10 @@ text=$("$cli" inspect "$work/a32.safetensors")
 expect "inspect knows adapters" grep -qE "^direction +backward" <<<"$text"
 json=$("$cli" adapt inspect --json "$work/a21.safetensors")
 expect "adapt inspect --json" python3 -c "import json,sys; m=json.loads(sys.argv[1])['metadata']; assert m['adapter.target_dim']=='8'" "$json"
-adapt_fails() { # adapt_fails DESCRIPTION NEEDLE ARGS... : exits 1, names the problem, writes no output
-    local description=$1 needle=$2; shift 2
+adapt_fails() { # adapt_fails DESCRIPTION NEEDLE ARGS... : fails, and writes no output
     rm -f "$work/refused.out"
-    set +e
-    err=$("$cli" adapt "$@" 2>&1); code=$?
-    set -e
-    expect "$description exits 1" test "$code" = 1
-    expect "$description is explained" grep -q -- "$needle" <<<"$err"
-    expect "$description writes nothing" test ! -e "$work/refused.out"
+    fails "$1" "$2" adapt "${@:3}"
+    expect "$1 writes nothing" test ! -e "$work/refused.out"
 }
 adapt_fails "mismatched rows" "source has 200, target has 150" fit --source-version 2 --target-version 1 "$work/new.npy" "$work/old_short.npy" "$work/refused.out"
 adapt_fails "NaN in the source" "source row 4 has a non-finite value" fit --source-version 2 --target-version 1 "$work/new_nan.npy" "$work/old.npy" "$work/refused.out"
@@ -258,15 +262,10 @@ s = stasis.Space.open(sys.argv[1] + '/train_names_space.safetensors')
 assert list(s.lookup(['name0', 'name4'])) == [0, 4]" "$work"
 "$cli" space create --kind simplex --classes 4 "$work/train_small.safetensors" >/dev/null
 cp "$work/train_space.safetensors" "$work/train_space_before.safetensors"
-train_fails() { # train_fails DESCRIPTION NEEDLE ARGS...: exits 1, names the problem, writes nothing
-    local description=$1 needle=$2; shift 2
-    set +e
-    err=$("$cli" train --version 9 --output "$work/train_never.safetensors" --quiet "$@" 2>&1); code=$?
-    set -e
-    expect "$description exits 1" test "$code" = 1
-    expect "$description is named" grep -q -- "$needle" <<<"$err"
-    expect "$description writes no encoder" test ! -e "$work/train_never.safetensors"
-    expect "$description leaves the space" cmp -s "$work/train_space.safetensors" "$work/train_space_before.safetensors"
+train_fails() { # train_fails DESCRIPTION NEEDLE ARGS...: fails, writes no encoder, leaves the space
+    fails "$1" "$2" train --version 9 --output "$work/train_never.safetensors" --quiet "${@:3}"
+    expect "$1 writes no encoder" test ! -e "$work/train_never.safetensors"
+    expect "$1 leaves the space" cmp -s "$work/train_space.safetensors" "$work/train_space_before.safetensors"
 }
 train_fails "labels of another length" "239 labels for 240 feature rows" --space "$work/train_space.safetensors" \
     --features "$work/train_x.npy" --labels "$work/train_y_short.npy"
@@ -310,12 +309,7 @@ out=$("$cli" index search "$work/ix.stasis" "$work/ix_vectors.npy" --k 1 --only-
 expect "a version filter with no such vectors finds nothing" grep -q "^query 0: no hits" <<<"$out"
 expect "index inspect describes the file" grep -qE "^factory +IVF8,Flat" <<<"$("$cli" index inspect "$work/ix.stasis")"
 before=$(sha256sum "$work/ix.stasis")
-ix_fails() {  # name, message, arguments...
-    local name=$1 needle=$2; shift 2
-    set +e; err=$("$cli" index "$@" 2>&1); code=$?; set -e
-    expect "index $name exits 1" test "$code" = 1
-    expect "index $name is named" grep -q -- "$needle" <<<"$err"
-}
+ix_fails() { fails "index $1" "$2" index "${@:3}"; }  # ix_fails NAME NEEDLE ARGS...
 ix_fails "add with a negative version" "version must be in 0...4294967295" add "$work/ix.stasis" "$work/ix_vectors.npy" --version -1
 ix_fails "add with too few ids" "holds 5 ids for 400 vectors" add "$work/ix.stasis" "$work/ix_vectors.npy" --ids "$work/ix_short_ids.npy" --version 1
 ix_fails "search with k 0" "k must be > 0" search "$work/ix.stasis" "$work/ix_vectors.npy" --k 0
@@ -381,15 +375,10 @@ expect "backfill status hands out the first batch of the plan" python3 -c "
 import json, numpy as np, sys
 order = json.load(open(sys.argv[1]))['order']
 assert list(np.load(sys.argv[2])) == order[:5]" "$work/plan_random.json" "$work/next.npy"
-backfill_fails() { # backfill_fails DESCRIPTION NEEDLE ARGS... : exits 1, names the problem, writes no output
-    local description=$1 needle=$2; shift 2
+backfill_fails() { # backfill_fails DESCRIPTION NEEDLE ARGS... : fails, and writes no output
     rm -f "$work/refused.out"
-    set +e
-    err=$("$cli" backfill "$@" 2>&1); code=$?
-    set -e
-    expect "$description exits 1" test "$code" = 1
-    expect "$description is explained" grep -q -- "$needle" <<<"$err"
-    expect "$description writes nothing" test ! -e "$work/refused.out"
+    fails "$1" "$2" backfill "${@:3}"
+    expect "$1 writes nothing" test ! -e "$work/refused.out"
 }
 backfill_fails "an unregistered version" "version 9 is not registered" plan --gallery "$work/gallery" --from 1 --to 9 "$work/refused.out"
 backfill_fails "an unknown policy" "unknown policy" plan --gallery "$work/gallery" --from 1 --to 2 --policy best "$work/refused.out"
