@@ -98,23 +98,25 @@ def lsa(texts):
     return _cached("lsa", make)
 
 
+def wordllama_features(texts):
+    """WordLlama l2_supercat 256-d features of `texts`, uncached (read from the wheel's files)."""
+    import wordllama
+    from safetensors.numpy import load_file
+    from tokenizers import Tokenizer
+
+    root = os.path.dirname(wordllama.__file__)
+    tokenizer = Tokenizer.from_file(os.path.join(root, "tokenizers", "l2_supercat_tokenizer_config.json"))
+    table = load_file(os.path.join(root, "weights", "l2_supercat_256.safetensors"))["embedding.weight"]
+    out = np.zeros((len(texts), table.shape[1]), np.float32)
+    for i, encoding in enumerate(tokenizer.encode_batch(texts, add_special_tokens=False)):
+        ids = encoding.ids[:512]
+        if ids:
+            out[i] = table[ids].astype(np.float32).mean(axis=0)
+    return out
+
+
 def wordllama(texts):
-    def make():
-        import wordllama
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
-        root = os.path.dirname(wordllama.__file__)
-        tokenizer = Tokenizer.from_file(os.path.join(root, "tokenizers", "l2_supercat_tokenizer_config.json"))
-        table = load_file(os.path.join(root, "weights", "l2_supercat_256.safetensors"))["embedding.weight"]
-        out = np.zeros((len(texts), table.shape[1]), np.float32)
-        for i, encoding in enumerate(tokenizer.encode_batch(texts, add_special_tokens=False)):
-            ids = encoding.ids[:512]
-            if ids:
-                out[i] = table[ids].astype(np.float32).mean(axis=0)
-        return out
-
-    return _cached("wordllama", make)
+    return _cached("wordllama", lambda: wordllama_features(texts))
 
 
 def minilm(texts):

@@ -5,6 +5,8 @@
 //  - HNSW, IVF-Flat and IVF-SQ8 search, small Flat batches: the shim's own threads (`threads` of them);
 //    no BLAS call happens, so OpenBLAS's pool sleeps.
 //  - IVF batches: one BLAS product for the coarse scores first (BLAS's pool), then the scans.
+//  - Filtered Flat batches (removed slots, version restriction): blocked BLAS products, then the
+//    filter while keeping the top k (flat_blas_filtered.cpp), on BLAS's pool.
 //  - Flat batches and other IVF codecs (PQ): Faiss; Flat batches are one BLAS sgemm, whose pool has
 //    `threads` threads (fshim_set_blas_threads), so OpenMP runs one: Debian's OpenBLAS and
 //    libgomp both spin while waiting, and two full pools on the same cores measured 2.2x slower.
@@ -124,7 +126,13 @@ bool own_search(const fshim_index* index, int64_t n, const float* x, int64_t k, 
         case FSHIM_KIND_FLAT: {
             // Below this batch size Faiss skips BLAS for its scalar loop; above it BLAS wins.
             auto* flat = dynamic_cast<const faiss::IndexFlat*>(&base);
-            if (!flat || n >= faiss::distance_compute_blas_threshold) return false;
+            if (!flat) return false;
+            if (n >= faiss::distance_compute_blas_threshold) {
+                // Unfiltered: Faiss's one sgemm. Filtered: Faiss would fall back to its scalar loop.
+                if (!filter || flat->metric_type != faiss::METRIC_INNER_PRODUCT) return false;
+                stasis_shim::flat_blas_filtered_search(*flat, n, x, k, filter, scores, labels);
+                return true;
+            }
             stasis_shim::flat_scan_search(*flat, kernels, n, x, k, filter, scores, labels, threads,
                                           index->scratch);
             return true;

@@ -10,7 +10,7 @@ struct Stasis: ParsableCommand {
         version: LibraryVersion.string,
         subcommands: [
             Version.self, Inspect.self, SpaceCommand.self, IndexCommand.self, Encode.self, Train.self,
-            EvaluateCommand.self, GateCommand.self, AdaptCommand.self, BackfillCommand.self,
+            EvaluateCommand.self, GateCommand.self, AdaptCommand.self, BackfillCommand.self, Demo.self,
         ]
     )
 }

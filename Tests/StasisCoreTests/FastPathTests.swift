@@ -77,7 +77,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [("Flat", 7), ("IVF32,Flat", 9), ("IVF32,Flat", 150), ("IVF32,SQ8", 30), ("HNSW16", 40)])
+    // Flat from 20 queries with a filter: blocked BLAS products (300 crosses a 256-query block).
+    @Test(arguments: [("Flat", 7), ("Flat", 150), ("Flat", 300), ("IVF32,Flat", 9), ("IVF32,Flat", 150), ("IVF32,SQ8", 30), ("HNSW16", 40)])
     func filtersAreHonoured(factory: String, queries: Int) throws {
         let f = try Self.fixture(factory, queries: queries)
         let table = Table(count: f.index.count)

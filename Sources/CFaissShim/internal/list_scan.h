@@ -40,4 +40,10 @@ void flat_scan_search(const faiss::IndexFlat& index, const KernelTable& kernels,
                       const float* x, int64_t k, const fshim_filter* filter, float* scores,
                       int64_t* labels, int threads, ScratchPool& pool);
 
+/// Exhaustive search of an inner-product IndexFlat for a batch with a slot filter: BLAS blocks of
+/// scores, the filter applied while keeping each query's top k (ties: as the heap meets them).
+/// OpenBLAS parallelises the products; `filter` must not be null.
+void flat_blas_filtered_search(const faiss::IndexFlat& index, int64_t n, const float* x, int64_t k,
+                               const fshim_filter* filter, float* scores, int64_t* labels);
+
 }  // namespace stasis_shim

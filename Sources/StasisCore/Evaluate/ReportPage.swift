@@ -1,6 +1,9 @@
 extension EvaluationReport {
     /// The report as one self-contained HTML page (the same page from C, Python and the CLI).
     public func html() -> String { ReportPage(report: self).render() }
+
+    /// The page's style sheet, for other pages that should look like the report (the CLI's demo page).
+    public static var pageStyle: String { ReportPage.css }
 }
 
 /// Renders an `EvaluationReport` as one self-contained HTML page: inline CSS and SVG, no script,
