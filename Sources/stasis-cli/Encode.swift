@@ -5,7 +5,14 @@ extension Stasis {
     /// `stasis encode`: features (.npy) through an encoder into unit vectors (.npy).
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Encode backbone features (.npy, n x in_dim) into a space (.npy, n x d float32).")
+            abstract: "Encode backbone features (.npy, n x in_dim) into a space (.npy, n x d float32).",
+            discussion: """
+                The output's format follows its extension: .fvecs, else .npy.
+
+                Examples:
+                  stasis encode --encoder encoder_v2.safetensors features.npy vectors.npy
+                  stasis encode --encoder encoder_v2.safetensors base.fvecs base_v2.fvecs
+                """)
 
         @Option(help: "Encoder file (.safetensors).")
         var encoder: String
