@@ -2,10 +2,10 @@ import ArgumentParser
 import StasisCore
 
 extension Stasis {
-    /// `stasis encode`: features (.npy) through an encoder into unit vectors (.npy).
+    /// `stasis encode`: features (.npy or .fvecs) through an encoder into unit vectors (same formats).
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Encode backbone features (.npy, n x in_dim) into a space (.npy, n x d float32).",
+            abstract: "Encode backbone features (n x in_dim) into a space (n x d float32 unit rows); .npy or .fvecs.",
             discussion: """
                 The output's format follows its extension: .fvecs, else .npy.
 
