@@ -11,7 +11,7 @@ extension Stasis {
 
                 Examples:
                   stasis encode --encoder encoder_v2.safetensors features.npy vectors.npy
-                  stasis encode --encoder encoder_v2.safetensors base.fvecs base_v2.fvecs
+                  stasis encode --encoder encoder_v2.safetensors base.fvecs base_v2.fvecs --json
                 """)
 
         @Option(help: "Encoder file (.safetensors).")
@@ -26,6 +26,9 @@ extension Stasis {
         @Argument(help: "Output vectors (.npy float32, or .fvecs).")
         var output: String
 
+        @Flag(help: "Print {\"output\", \"rows\", \"dimension\", \"version\"} as JSON instead of a line of text.")
+        var json = false
+
         func run() throws {
             do {
                 try ThreadSettings.set(threads)
@@ -37,6 +40,15 @@ extension Stasis {
                 }
                 let vectors = try model.encode(features.values, count: features.rows)
                 try writeVectors(vectors, rows: features.rows, columns: model.outputDimension, to: output)
+                if json {
+                    struct Summary: Encodable {
+                        let output: String
+                        let rows: Int
+                        let dimension: Int
+                        let version: UInt32
+                    }
+                    return try printJSON(Summary(output: output, rows: features.rows, dimension: model.outputDimension, version: model.version))
+                }
                 print("\(output): \(features.rows) x \(model.outputDimension), model version \(model.version)")
             } catch let error as StasisError {
                 reportFailure(error)

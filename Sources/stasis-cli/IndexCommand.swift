@@ -22,6 +22,7 @@ extension Stasis {
                     Examples:
                       stasis index create --space space.safetensors --factory HNSW32 gallery.stasis
                       stasis index create --dim 128 --factory IVF1024,SQ8 --train x.fvecs g.stasis
+                      stasis index create --dim 384 --json g.stasis
                     """)
 
             @Option(parsing: .unconditional, help: "Vector dimension (taken from --space when given).")
@@ -38,6 +39,9 @@ extension Stasis {
 
             @Argument(help: "Index file to write.")
             var output: String
+
+            @Flag(help: "Print the written file's header as JSON (as `stasis inspect --json`) instead of a line of text.")
+            var json = false
 
             func run() throws {
                 do {
@@ -57,6 +61,7 @@ extension Stasis {
                         try index.train(x.values, count: x.rows, dimension: x.columns)
                     }
                     try index.save(to: output)
+                    if json { return printJSON(bytes: try IndexFile.inspectJSON(output)) }
                     print("\(output): \(index.factory), d = \(index.dimension)"
                         + (index.isTrained ? "" : " (untrained: run `stasis index add` or create with --train)"))
                 } catch let error as StasisError {
@@ -71,7 +76,7 @@ extension Stasis {
                 discussion: """
                     Examples:
                       stasis index add gallery.stasis vectors.npy --ids ids.npy --version 1
-                      stasis index add gallery.stasis base.fvecs --ids base_ids.ivecs --version 2
+                      stasis index add g.stasis base.fvecs --ids base.ivecs --version 2 --json
                     """)
 
             @Argument(help: "Index file, rewritten atomically.")
@@ -86,6 +91,9 @@ extension Stasis {
             @Option(parsing: .unconditional, help: "Model version stamped on every vector.")
             var version: Int64
 
+            @Flag(help: "Print the written file's header as JSON (as `stasis inspect --json`) instead of a line of text.")
+            var json = false
+
             func run() throws {
                 do {
                     let stamp = try modelVersion(version, "--version")
@@ -99,6 +107,7 @@ extension Stasis {
                     }
                     try opened.add(x.values, dimension: x.columns, ids: keys, version: stamp)
                     try opened.save(to: index)
+                    if json { return printJSON(bytes: try IndexFile.inspectJSON(index)) }
                     print("\(index): added \(x.rows) vectors as version \(stamp)\(trained); \(opened.count) in all")
                 } catch let error as StasisError {
                     reportFailure(error)
@@ -182,7 +191,7 @@ extension Stasis {
                 discussion: """
                     Examples:
                       stasis index remove gallery.stasis --ids deleted.npy
-                      stasis index remove gallery.stasis --ids deleted.ivecs
+                      stasis index remove gallery.stasis --ids deleted.ivecs --json
                     """)
 
             @Argument(help: "Index file, rewritten atomically.")
@@ -191,12 +200,16 @@ extension Stasis {
             @Option(help: "Ids to remove (.npy int64/int32 or .ivecs).")
             var ids: String
 
+            @Flag(help: "Print the written file's header as JSON (as `stasis inspect --json`) instead of a line of text.")
+            var json = false
+
             func run() throws {
                 do {
                     let opened = try VersionedIndex.open(index)
                     let keys = try idColumn(ids, rows: nil)
                     try opened.remove(ids: keys)
                     try opened.save(to: index)
+                    if json { return printJSON(bytes: try IndexFile.inspectJSON(index)) }
                     print("\(index): removed \(Set(keys).count) vectors; \(opened.count) left")
                 } catch let error as StasisError {
                     reportFailure(error)

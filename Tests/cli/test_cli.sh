@@ -544,6 +544,19 @@ expect "index search --json marks missing hits (-1, null, 0)" python3 -c "
 import json, sys; d = json.loads(sys.argv[1])
 assert d['ids'][0] == [-1, -1] and d['scores'][0] == [None, None] and d['versions'][0] == [0, 0]" "$json"
 ix_fails "search --json with a wrong query width" "dimension" search "$work/ix.stasis" "$work/features.npy" --json
+json=$("$cli" encode --encoder "$work/enc.safetensors" --json "$work/features.npy" "$work/vectors_j.npy")
+json_parses "encode --json" "$json"
+expect "encode --json gives the shape and version" python3 -c "
+import json, sys; assert json.loads(sys.argv[1]) == {'output': sys.argv[2], 'rows': 30, 'dimension': 16, 'version': 2}" "$json" "$work/vectors_j.npy"
+json=$("$cli" index create --dim 16 --factory Flat --json "$work/jx.stasis")
+json_parses "index create --json" "$json"
+json=$("$cli" index add "$work/jx.stasis" "$work/ix_vectors.npy" --ids "$work/ix_ids.npy" --version 7 --json)
+json_parses "index add --json" "$json"
+expect "index add --json is the rewritten header" python3 -c "
+import json, sys; d = json.loads(sys.argv[1]); assert d['count'] == 400 and d['versions'] == [{'version': 7, 'count': 400}], d" "$json"
+json=$("$cli" index remove "$work/jx.stasis" --ids "$work/ix_remove.npy" --json)
+expect "index remove --json counts what is left" python3 -c "
+import json, sys; d = json.loads(sys.argv[1]); assert d['count'] == 398 and d['slots'] == 400, d" "$json"
 json=$("$cli" index inspect --json "$work/ix.stasis")
 json_parses "index inspect --json" "$json"
 expect "index inspect --json counts the vectors" python3 -c "
