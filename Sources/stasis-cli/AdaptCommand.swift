@@ -2,10 +2,17 @@ import ArgumentParser
 import StasisCore
 
 extension Stasis {
-    /// `stasis adapt fit|apply|inspect`: adapters between model versions, on .npy files.
+    /// `stasis adapt fit|apply|inspect`: adapters between model versions, on .npy or .fvecs files.
     struct AdaptCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "adapt", abstract: "Fit, apply and inspect adapters between model versions.",
+            discussion: """
+                Examples:
+                  stasis adapt fit --source-version 2 --target-version 1 \\
+                      new.npy old.npy v2to1.safetensors
+                  stasis adapt apply --adapter v2to1.safetensors q_v2.npy q_in_v1.npy
+                  stasis adapt inspect --json v2to1.safetensors
+                """,
             subcommands: [Fit.self, Apply.self, InspectAdapter.self])
 
         /// Metadata shown by `stasis inspect` and `stasis adapt inspect` for an adapter file.
@@ -19,7 +26,18 @@ extension Stasis {
 
         struct Fit: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Fit an adapter on paired samples: row i of SOURCE and TARGET embed the same item.")
+                abstract: "Fit an adapter on paired samples: row i of SOURCE and TARGET embed the same item.",
+                discussion: """
+                    --json prints the new file's description (as `stasis adapt inspect --json`), with the \
+                    held-out numbers, instead of a line of text. Kinds and their knobs: docs/adapters.md.
+
+                    Examples:
+                      stasis adapt fit --source-version 2 --target-version 1 \\
+                          new.npy old.npy v2to1.safetensors
+                      stasis adapt fit --kind ridge --ridge 0.01 --json \\
+                          --source-version 2 --target-version 1 \\
+                          new.fvecs old.fvecs v2to1.safetensors
+                    """)
 
             @Option(help: "procrustes, ridge or lowrank.")
             var kind: String = "procrustes"
@@ -48,10 +66,13 @@ extension Stasis {
             @Option(help: "Fingerprint of the target space, recorded in the file.")
             var targetSpace: String?
 
-            @Argument(help: "Source vectors (.npy, n x d_source).")
+            @Flag(help: "Print the new file's description as JSON instead of a line of text.")
+            var json = false
+
+            @Argument(help: "Source vectors (.npy or .fvecs, n x d_source).")
             var source: String
 
-            @Argument(help: "Target vectors (.npy, n x d_target), same rows in the same order.")
+            @Argument(help: "Target vectors (.npy or .fvecs, n x d_target), same rows in the same order.")
             var target: String
 
             @Argument(help: "Output adapter (.safetensors); written only when the fit succeeds.")
@@ -67,14 +88,18 @@ extension Stasis {
                     options.sourceSpace = sourceSpace
                     options.targetSpace = targetSpace
                     let kind = try AdapterKind(parsing: self.kind)
-                    let x = try Npy.readFloats(source)
-                    let y = try Npy.readFloats(target)
+                    let x = try readVectors(source)
+                    let y = try readVectors(target)
                     let adapter = try Adapter.fit(
                         kind: kind, sourceVersion: try modelVersion(sourceVersion, "--source-version"),
                         targetVersion: try modelVersion(targetVersion, "--target-version"),
                         source: x.values, sourceRows: x.rows, sourceDimension: x.columns,
                         target: y.values, targetRows: y.rows, targetDimension: y.columns, options: options)
                     try AdapterFile.save(adapter, to: output)
+                    if json {
+                        printJSON(bytes: try AdapterFile.inspectJSON(output))
+                        return
+                    }
                     let v = adapter.validation
                     var line = "\(output): \(kind.rawValue) \(adapter.sourceVersion) -> \(adapter.targetVersion) (\(adapter.direction)), "
                         + "\(adapter.sourceDimension) -> \(adapter.targetDimension), \(v.trainPairs) training pairs"
@@ -90,27 +115,35 @@ extension Stasis {
 
         struct Apply: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Map vectors through one adapter, or a chain given in order (--adapter v3to2 --adapter v2to1).")
+                abstract: "Map vectors through one adapter, or a chain given in order (--adapter v3to2 --adapter v2to1).",
+                discussion: """
+                    The output's format follows its extension: .fvecs, else .npy.
+
+                    Examples:
+                      stasis adapt apply --adapter v2to1.safetensors q_v2.npy q_in_v1.npy
+                      stasis adapt apply --adapter v3to2.safetensors --adapter v2to1.safetensors \\
+                          queries_v3.fvecs queries_in_v1.fvecs
+                    """)
 
             @Option(help: "Adapter file (.safetensors); repeat for a chain, applied in the order given.")
             var adapter: [String] = []
 
-            @Argument(help: "Input vectors (.npy, n x d_source).")
+            @Argument(help: "Input vectors (.npy or .fvecs, n x d_source).")
             var input: String
 
-            @Argument(help: "Output vectors (.npy, float32 unit rows).")
+            @Argument(help: "Output vectors (.npy float32 or .fvecs, unit rows).")
             var output: String
 
             func run() throws {
                 do {
                     let chain = try AdapterChain(try adapter.map { try AdapterFile.open($0) })
-                    let x = try Npy.readFloats(input)
+                    let x = try readVectors(input)
                     guard x.columns == chain.sourceDimension else {
                         throw StasisError(.dimensionMismatch,
                             "'\(input)' has \(x.columns) columns, the adapter reads \(chain.sourceDimension)")
                     }
                     let y = try chain.apply(x.values, count: x.rows)
-                    try Npy.write(y, rows: x.rows, columns: chain.targetDimension, to: output)
+                    try writeVectors(y, rows: x.rows, columns: chain.targetDimension, to: output)
                     print("\(output): \(x.rows) x \(chain.targetDimension), version \(chain.sourceVersion) -> \(chain.targetVersion)")
                 } catch let error as StasisError {
                     reportFailure(error)
@@ -120,7 +153,14 @@ extension Stasis {
 
         struct InspectAdapter: ParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "inspect", abstract: "Describe an adapter file without loading its weights.")
+                commandName: "inspect", abstract: "Describe an adapter file without loading its weights.",
+                discussion: """
+                    The same description as `stasis inspect`, refusing files that are not adapters.
+
+                    Examples:
+                      stasis adapt inspect v2to1.safetensors
+                      stasis adapt inspect --json v2to1.safetensors
+                    """)
 
             @Argument(help: "The adapter file.")
             var file: String

@@ -1,28 +1,29 @@
 import ArgumentParser
 import StasisCore
 
-/// The input convention shared by `stasis evaluate` and `stasis gate`: one .npy per version and role.
+/// The input convention shared by `stasis evaluate` and `stasis gate`: one array file per version and
+/// role (.npy, or .fvecs for vectors and .ivecs for labels).
 ///
 /// Options are kept as text and parsed here, so every malformed value becomes a StasisError with a
 /// clear message (and `stasis gate` can exit 2 for any bad input, not ArgumentParser's 64).
 struct EvaluationInputs: ParsableArguments {
     @Option(name: .customLong("queries"),
-            help: "Query vectors of one version (.npy, n x d float32/16/64); repeat once per version, oldest first.")
+            help: "Query vectors of one version (.npy n x d float32/16/64, or .fvecs); repeat once per version, oldest first.")
     var queries: [String] = []
 
     @Option(name: .customLong("query-labels"),
-            help: "Query labels (.npy, n int64/int32): once (shared by every version) or once per version.")
+            help: "Query labels (.npy n int64/int32, or .ivecs): once (shared by every version) or once per version.")
     var queryLabels: [String] = []
 
     @Option(name: .customLong("gallery"),
-            help: "Gallery vectors of one version (.npy), once per version. Omit for leave-one-out (queries search each other).")
+            help: "Gallery vectors of one version (.npy or .fvecs), once per version. Omit for leave-one-out (queries search each other).")
     var galleries: [String] = []
 
-    @Option(name: .customLong("gallery-labels"), help: "Gallery labels (.npy): once (shared) or once per version.")
+    @Option(name: .customLong("gallery-labels"), help: "Gallery labels (.npy or .ivecs): once (shared) or once per version.")
     var galleryLabels: [String] = []
 
     @Option(name: .customLong("encoder"),
-            help: "Encoder of one version (.safetensors), once per version: the .npy files then hold backbone features.")
+            help: "Encoder of one version (.safetensors), once per version: the vector files then hold backbone features.")
     var encoders: [String] = []
 
     @Option(help: "Comma-separated version numbers, one per --queries (default 1,2,...; taken from --encoder when given).")
@@ -63,7 +64,7 @@ struct EvaluationInputs: ParsableArguments {
     func evaluate(margin: Double) throws -> EvaluationReport {
         try ThreadSettings.set(try Self.integer(threads, "--threads"))
         let count = queries.count
-        guard count > 0 else { throw StasisError(.invalidArgument, "no --queries given (T = 0): pass one .npy per model version") }
+        guard count > 0 else { throw StasisError(.invalidArgument, "no --queries given (T = 0): pass one .npy or .fvecs per model version") }
         guard galleries.isEmpty || galleries.count == count else {
             throw StasisError(.invalidArgument, "\(galleries.count) --gallery files for \(count) --queries files: give one per version or none")
         }
@@ -116,7 +117,7 @@ struct EvaluationInputs: ParsableArguments {
 
     /// One set: vectors (or features through `model`) and labels, with the file names in errors.
     private static func set(_ path: String, _ labels: (path: String, values: [Int64]), model: VersionedEncoder?) throws -> LabelledVectors {
-        let array = try Npy.readFloats(path)
+        let array = try readVectors(path)
         guard array.rows == labels.values.count else {
             throw StasisError(.invalidArgument, "'\(path)' has \(array.rows) rows but '\(labels.path)' has \(labels.values.count) labels")
         }
@@ -136,7 +137,7 @@ struct EvaluationInputs: ParsableArguments {
             throw StasisError(.invalidArgument, "give \(option) once (shared by every version) or \(count) times (one per version), got \(paths.count)")
         }
         let read = try paths.map { path -> (path: String, values: [Int64]) in
-            let array = try Npy.readIntegers(path)
+            let array = try readIntegers(path)
             guard array.columns == 1 else {
                 throw StasisError(.invalidArgument, "'\(path)' must be a 1-D label array, got \(array.rows) x \(array.columns)")
             }

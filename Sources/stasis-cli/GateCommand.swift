@@ -15,7 +15,14 @@ extension Stasis {
 
                 Exit status: 0 every cell passes; 1 at least one cell fails (named "vT/vk"); 2 bad input \
                 (unreadable files, unknown versions, a gallery newer than T, malformed or unknown options). \
-                Only an option given without its value keeps the usage-error status of every stasis command (64).
+                Only an option given without its value keeps the usage-error status of every stasis command (64). \
+                --json - prints the verdict as JSON on stdout instead of the text lines (same exit status). \
+                All exit codes: docs/cli.md.
+
+                Examples:
+                  stasis gate --report report.json --serve 3 --galleries 1,2 --margin -0.01
+                  stasis gate --report report.json --json - | python3 -m json.tool
+                  stasis gate --queries v1_q.npy --queries v2_q.npy --query-labels labels.npy
                 """)
 
         @Option(help: "JSON report written by `stasis evaluate` (instead of evaluation inputs).")
@@ -30,7 +37,7 @@ extension Stasis {
         @Option(parsing: .unconditional, help: "Required gain over each gallery's own baseline (may be negative: -0.01).")
         var margin = "0"
 
-        @Option(help: "Also write the verdict as JSON to this file.")
+        @Option(help: "Also write the verdict as JSON to this file (- = print it on stdout instead of the text).")
         var json: String?
 
         @OptionGroup var inputs: EvaluationInputs
@@ -59,6 +66,11 @@ extension Stasis {
                 let listed = try galleries.map { try $0.split(separator: ",").map { try EvaluationInputs.version(String($0)) } }
                     ?? evaluated.versions.prefix { $0 != serving } + [serving]
                 let verdict = try evaluated.gate(serve: serving, galleries: listed, margin: parsedMargin)
+                if let json, isStdout(json) {
+                    printJSON(bytes: try verdict.json())
+                    if !verdict.passed { Stasis.exit(withError: ExitCode(1)) }
+                    return
+                }
                 if let json { try verdict.writeJSON(to: json) }
                 for cell in verdict.cells {
                     let status = cell.passed ? "pass" : "FAIL"

@@ -7,11 +7,23 @@ extension Stasis {
     struct IndexCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "index", abstract: "Create, fill, search and edit index files (.npy or .fvecs/.ivecs in and out).",
+            discussion: """
+                Examples:
+                  stasis index create --space space.safetensors --factory HNSW32 gallery.stasis
+                  stasis index add gallery.stasis vectors.npy --ids ids.npy --version 1
+                  stasis index search gallery.stasis queries.npy --k 10 --json
+                """,
             subcommands: [Create.self, Add.self, Search.self, Remove.self, Inspect.self])
 
         struct Create: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Create an empty index file (factories and limits: docs/formats.md).")
+                abstract: "Create an empty index file (factories and limits: docs/formats.md).",
+                discussion: """
+                    Examples:
+                      stasis index create --space space.safetensors --factory HNSW32 gallery.stasis
+                      stasis index create --dim 128 --factory IVF1024,SQ8 --train x.fvecs g.stasis
+                      stasis index create --dim 384 --json g.stasis
+                    """)
 
             @Option(parsing: .unconditional, help: "Vector dimension (taken from --space when given).")
             var dim: Int?
@@ -27,6 +39,9 @@ extension Stasis {
 
             @Argument(help: "Index file to write.")
             var output: String
+
+            @Flag(help: "Print the written file's header as JSON (as `stasis inspect --json`) instead of a line of text.")
+            var json = false
 
             func run() throws {
                 do {
@@ -46,6 +61,7 @@ extension Stasis {
                         try index.train(x.values, count: x.rows, dimension: x.columns)
                     }
                     try index.save(to: output)
+                    if json { return printJSON(bytes: try IndexFile.inspectJSON(output)) }
                     print("\(output): \(index.factory), d = \(index.dimension)"
                         + (index.isTrained ? "" : " (untrained: run `stasis index add` or create with --train)"))
                 } catch let error as StasisError {
@@ -56,7 +72,12 @@ extension Stasis {
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Add (or replace: upsert) vectors stamped with a model version; trains an untrained index on them first.")
+                abstract: "Add (or replace: upsert) vectors stamped with a model version; trains an untrained index on them first.",
+                discussion: """
+                    Examples:
+                      stasis index add gallery.stasis vectors.npy --ids ids.npy --version 1
+                      stasis index add g.stasis base.fvecs --ids base.ivecs --version 2 --json
+                    """)
 
             @Argument(help: "Index file, rewritten atomically.")
             var index: String
@@ -69,6 +90,9 @@ extension Stasis {
 
             @Option(parsing: .unconditional, help: "Model version stamped on every vector.")
             var version: Int64
+
+            @Flag(help: "Print the written file's header as JSON (as `stasis inspect --json`) instead of a line of text.")
+            var json = false
 
             func run() throws {
                 do {
@@ -83,6 +107,7 @@ extension Stasis {
                     }
                     try opened.add(x.values, dimension: x.columns, ids: keys, version: stamp)
                     try opened.save(to: index)
+                    if json { return printJSON(bytes: try IndexFile.inspectJSON(index)) }
                     print("\(index): added \(x.rows) vectors as version \(stamp)\(trained); \(opened.count) in all")
                 } catch let error as StasisError {
                     reportFailure(error)
@@ -92,7 +117,15 @@ extension Stasis {
 
         struct Search: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Find the k most similar vectors for each query; print the first results, write all as .npy.")
+                abstract: "Find the k most similar vectors for each query; print the first results, write all as .npy.",
+                discussion: """
+                    --json prints every query's hits instead of the text lines: {"queries": n, "k": k, \
+                    "ids": n x k (-1 = no hit), "scores": n x k (null = no hit), "versions": n x k (0 = no hit)}.
+
+                    Examples:
+                      stasis index search g.stasis q.npy --k 10 --ids-out I.npy --scores-out D.npy
+                      stasis index search g.stasis q.fvecs --k 5 --only-version 2 --json
+                    """)
 
             @Argument(help: "Index file.")
             var index: String
@@ -121,6 +154,9 @@ extension Stasis {
             @Option(parsing: .unconditional, help: "Queries to print (0 = none).")
             var show = 3
 
+            @Flag(help: "Print all results as JSON (ids, scores, versions) instead of text.")
+            var json = false
+
             func run() throws {
                 do {
                     let opened = try VersionedIndex.open(index)
@@ -130,6 +166,10 @@ extension Stasis {
                     let result = try opened.search(q.values, count: q.rows, dimension: q.columns, k: k, options: options)
                     if let idsOut { try writeIntegers(result.ids, rows: q.rows, columns: k, to: idsOut) }
                     if let scoresOut { try writeVectors(result.scores, rows: q.rows, columns: k, to: scoresOut) }
+                    if json {
+                        try printJSON(SearchJSON(result, rows: q.rows, k: k))
+                        return
+                    }
                     for row in 0..<min(max(show, 0), q.rows) {
                         let hits = (0..<k).compactMap { j -> String? in
                             let at = row * k + j
@@ -147,7 +187,12 @@ extension Stasis {
 
         struct Remove: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Remove vectors by id (all must be present, else nothing is removed).")
+                abstract: "Remove vectors by id (all must be present, else nothing is removed).",
+                discussion: """
+                    Examples:
+                      stasis index remove gallery.stasis --ids deleted.npy
+                      stasis index remove gallery.stasis --ids deleted.ivecs --json
+                    """)
 
             @Argument(help: "Index file, rewritten atomically.")
             var index: String
@@ -155,12 +200,16 @@ extension Stasis {
             @Option(help: "Ids to remove (.npy int64/int32 or .ivecs).")
             var ids: String
 
+            @Flag(help: "Print the written file's header as JSON (as `stasis inspect --json`) instead of a line of text.")
+            var json = false
+
             func run() throws {
                 do {
                     let opened = try VersionedIndex.open(index)
                     let keys = try idColumn(ids, rows: nil)
                     try opened.remove(ids: keys)
                     try opened.save(to: index)
+                    if json { return printJSON(bytes: try IndexFile.inspectJSON(index)) }
                     print("\(index): removed \(Set(keys).count) vectors; \(opened.count) left")
                 } catch let error as StasisError {
                     reportFailure(error)
@@ -170,7 +219,13 @@ extension Stasis {
 
         /// The same description as `stasis inspect`, for an index file.
         struct Inspect: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Describe an index file without loading its vectors.")
+            static let configuration = CommandConfiguration(
+                abstract: "Describe an index file without loading its vectors.",
+                discussion: """
+                    Examples:
+                      stasis index inspect gallery.stasis
+                      stasis index inspect --json gallery.stasis
+                    """)
 
             @Argument(help: "Index file.")
             var index: String
@@ -202,4 +257,22 @@ private func idColumn(_ path: String, rows: Int?) throws -> [Int64] {
         throw StasisError(.invalidArgument, "'\(path)' holds \(ids.values.count) ids for \(rows) vectors")
     }
     return ids.values
+}
+
+/// `stasis index search --json`: every query's k results, rows in query order (keys in docs/cli.md).
+private struct SearchJSON: Encodable {
+    let queries: Int
+    let k: Int
+    let ids: [[Int64]]
+    /// Cosine similarities; null where there is no hit (the library's -infinity).
+    let scores: [[Float?]]
+    let versions: [[UInt32]]
+
+    init(_ result: SearchResult, rows: Int, k: Int) {
+        (queries, self.k) = (rows, k)
+        let rowRanges = (0..<rows).map { $0 * k..<($0 + 1) * k }
+        ids = rowRanges.map { Array(result.ids[$0]) }
+        scores = rowRanges.map { range in range.map { result.ids[$0] >= 0 && result.scores[$0].isFinite ? result.scores[$0] : nil } }
+        versions = rowRanges.map { Array(result.versions[$0]) }
+    }
 }

@@ -5,7 +5,15 @@ extension Stasis {
     /// Reads a Stasis file's header without loading its vectors or weights.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Describe a Stasis index, space, encoder or adapter file without loading its data.")
+            abstract: "Describe a Stasis index, space, encoder or adapter file without loading its data.",
+            discussion: """
+                The kind of file is read from the file itself. --json prints the header: an index's \
+                fields, or a safetensors file's {"metadata": {...}, "tensors": {name: shape}}.
+
+                Examples:
+                  stasis inspect gallery.stasis
+                  stasis inspect --json encoder_v2.safetensors
+                """)
 
         @Argument(help: "The file to describe.")
         var file: String

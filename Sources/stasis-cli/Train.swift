@@ -3,21 +3,31 @@ import Glibc
 import StasisCore
 
 extension Stasis {
-    /// `stasis train`: a stationary encoder head from .npy features and labels.
+    /// `stasis train`: a stationary encoder head from features (.npy or .fvecs) and labels.
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train an encoder head into a space from backbone features (.npy) and labels.",
+            abstract: "Train an encoder head into a space from backbone features (.npy or .fvecs) and labels.",
             discussion: """
-                Labels: a .npy of integers, or a text file with one string label per line. New labels take \
-                the next free vertices and the space file is updated in place (atomically) before the \
-                encoder is written; on any error (or Ctrl-C) nothing is written. Recipes: docs/training.md.
+                Labels: a .npy (or .ivecs) of integers, or a text file with one string label per line. New \
+                labels take the next free vertices and the space file is updated in place (atomically) before \
+                the encoder is written; on any error (or Ctrl-C) nothing is written. Progress goes to stderr; \
+                --json prints the summary (with the encoder's training record) on stdout. Recipes: \
+                docs/training.md.
+
+                Examples:
+                  stasis train --space space.safetensors --features old.npy \\
+                      --labels y.npy --version 1 --output v1.safetensors
+                  stasis train --space space.safetensors --features new.npy \\
+                      --labels names.txt --version 2 --output v2.safetensors \\
+                      --previous v1.safetensors --previous-features old.npy \\
+                      --alignment hoc --quiet --json
                 """)
 
         @Option(help: "Space file (.safetensors); updated when new labels are assigned.")
         var space: String
-        @Option(help: "Backbone features (.npy, n x dim; float32, float16 or float64).")
+        @Option(help: "Backbone features (.npy n x dim float32/16/64, or .fvecs).")
         var features: String
-        @Option(help: "Labels: .npy integers (n) or a text file with one label per line.")
+        @Option(help: "Labels: .npy or .ivecs integers (n) or a text file with one label per line.")
         var labels: String
         @Option(help: "Model version of the new encoder.")
         var version: UInt32
@@ -26,11 +36,11 @@ extension Stasis {
 
         @Option(help: "Previous encoder (.safetensors), for alignment.")
         var previous: String?
-        @Option(help: "The previous backbone's features of the same rows (.npy).")
+        @Option(help: "The previous backbone's features of the same rows (.npy or .fvecs).")
         var previousFeatures: String?
-        @Option(help: "Unlabelled paired sample: new-backbone features (.npy).")
+        @Option(help: "Unlabelled paired sample: new-backbone features (.npy or .fvecs).")
         var pairedFeatures: String?
-        @Option(help: "Unlabelled paired sample: old-backbone features of the same items (.npy).")
+        @Option(help: "Unlabelled paired sample: old-backbone features of the same items (.npy or .fvecs).")
         var pairedPreviousFeatures: String?
         @Option(help: "none, hoc or cl2r.")
         var alignment: String = "none"
@@ -70,12 +80,14 @@ extension Stasis {
         var threads: Int = 0
         @Flag(help: "No progress output.")
         var quiet = false
+        @Flag(help: "Print the summary as JSON on stdout instead of a line of text.")
+        var json = false
 
         func run() throws {
             do {
                 try ThreadSettings.set(threads)
                 let target = try SpaceFile.open(space)
-                let x = try Npy.readFloats(features)
+                let x = try readVectors(features)
                 var data = TrainingData(features: x.values, count: x.rows, dimension: x.columns, labels: try readLabels())
                 if let previous {
                     let model = try EncoderFile.open(previous)
@@ -100,6 +112,13 @@ extension Stasis {
                 if target.labelCount > assignedBefore { try SpaceFile.save(target, to: space) }
                 try EncoderFile.save(encoder, to: output)
                 let summary = encoder.trainingSummary
+                if json {
+                    try printJSON(TrainJSON(
+                        output: output, version: encoder.version, inputDimension: x.columns,
+                        outputDimension: encoder.outputDimension, feature: encoder.feature, temperature: encoder.temperature,
+                        space: space, newLabels: target.labelCount - assignedBefore, training: summary))
+                    return
+                }
                 let accuracy = summary?.validationAccuracy.map { ", validation accuracy \(ProgressLine.format(100 * $0, 1))%" } ?? ""
                 print("\(output): version \(version), \(x.columns) -> \(encoder.outputDimension), \(encoder.feature) features"
                     + (encoder.temperature.map { " (T = \($0))" } ?? "") + ", \(summary?.epochs ?? 0) epochs" + accuracy
@@ -110,7 +129,7 @@ extension Stasis {
         }
 
         private func matrix(_ path: String, columns: Int) throws -> Npy.Array2D<Float> {
-            let m = try Npy.readFloats(path)
+            let m = try readVectors(path)
             guard m.columns == columns else {
                 throw StasisError(.dimensionMismatch, "'\(path)' has \(m.columns) columns, expected \(columns)")
             }
@@ -118,8 +137,8 @@ extension Stasis {
         }
 
         private func readLabels() throws -> [ClassLabel] {
-            if labels.hasSuffix(".npy") {
-                let values = try Npy.readIntegers(labels)
+            if labels.hasSuffix(".npy") || labels.hasSuffix(".ivecs") {
+                let values = try readIntegers(labels)
                 guard values.columns == 1 else { throw StasisError(.invalidArgument, "'\(labels)' must be 1-D (one label per row)") }
                 return values.values.map(ClassLabel.id)
             }
@@ -175,6 +194,38 @@ extension Stasis {
             o.progressInterval = isatty(STDERR_FILENO) != 0 && !quiet ? 10 : 0
             return o
         }
+    }
+}
+
+/// `stasis train --json` (keys in docs/cli.md); absent values are null, so every key is always there.
+private struct TrainJSON: Encodable {
+    let output: String
+    let version: UInt32
+    let inputDimension: Int
+    let outputDimension: Int
+    let feature: String
+    let temperature: Double?
+    let space: String
+    let newLabels: Int
+    /// The encoder's training record (its `stasis.training` metadata; docs/training.md).
+    let training: TrainingSummary?
+
+    enum CodingKeys: String, CodingKey {
+        case output, version, feature, temperature, space, training
+        case inputDimension = "input_dim", outputDimension = "output_dim", newLabels = "new_labels"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(output, forKey: .output)
+        try c.encode(version, forKey: .version)
+        try c.encode(inputDimension, forKey: .inputDimension)
+        try c.encode(outputDimension, forKey: .outputDimension)
+        try c.encode(feature, forKey: .feature)
+        try c.encode(temperature, forKey: .temperature)
+        try c.encode(space, forKey: .space)
+        try c.encode(newLabels, forKey: .newLabels)
+        try c.encode(training, forKey: .training)
     }
 }
 

@@ -386,5 +386,211 @@ backfill_fails "a scored policy without vectors" "--ids is required" plan --gall
 backfill_fails "the wrong adapter direction" "forward adapter 2->1" plan --gallery "$work/gallery" --from 2 --to 1 --policy neighbourhood --ids "$work/bf_ids.npy" --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/refused.out"
 backfill_fails "a missing gallery" "gallery.json" status --gallery "$work/nowhere" "$work/plan_random.json"
 
+# ---- The whole command line: --help with examples, exit codes, .fvecs/.ivecs everywhere, --json ----
+# Every command and subcommand (found by walking `stasis --help`) exits 0 on --help and shows an
+# example; every example names only options its command has; docs/cli.md lists every command.
+expect "--help of every command shows examples that use real options" python3 - "$cli" docs/cli.md <<'PY'
+import re, subprocess, sys
+cli, doc = sys.argv[1], open(sys.argv[2]).read()
+helps, problems = {}, []
+def walk(path):
+    run = subprocess.run([cli, *path, "--help"], capture_output=True, text=True)
+    name = " ".join(["stasis", *path])
+    if run.returncode != 0:
+        problems.append(f"{name} --help exits {run.returncode}")
+    helps[tuple(path)] = run.stdout
+    if "Example" not in run.stdout:
+        problems.append(f"{name} --help shows no example")
+    if path and f"`{' '.join(path)}`" not in doc and "SUBCOMMANDS:" not in run.stdout:
+        problems.append(f"docs/cli.md does not list `{' '.join(path)}`")
+    if "SUBCOMMANDS:" in run.stdout:
+        for line in run.stdout.split("SUBCOMMANDS:")[1].splitlines():
+            m = re.match(r"^  (\S+)", line)
+            if m and m.group(1) not in ("See", "help"):
+                walk(path + [m.group(1).split()[0]])
+walk([])
+def options(text):  # the flags listed in the OPTIONS section of a help text
+    return set(re.findall(r"(--[a-z][a-z0-9-]*)", text.split("OPTIONS:")[-1]))
+for text in helps.values():
+    overview = text.split("USAGE:")[0]  # abstract and discussion, where the examples are
+    body = overview[overview.find("Example"):]
+    for line in body.splitlines()[1:]:
+        if line and not line.startswith("  "):  # a line too long for 80 columns, wrapped mid-command
+            problems.append(f"an example line wraps at '{line}'")
+    for example in re.sub(r"\\\n\s*", " ", body).splitlines():
+        example = example.split("#")[0].split("|")[0].strip()
+        if not example.startswith("stasis "):
+            continue
+        words = example.split()[1:]
+        command = max((c for c in helps if tuple(words[:len(c)]) == c), key=len)
+        unknown = [f for f in re.findall(r"(?<!\S)(--[a-z][a-z0-9-]*)", example) if f not in options(helps[command])]
+        if unknown or (len(command) == 0 and words[0] not in {"--help", "--version"}):
+            problems.append(f"example '{example}' uses {unknown or 'no known command'}")
+if "docs/cli.md" not in helps[()]:
+    problems.append("stasis --help does not point at docs/cli.md")
+print("\n".join(problems))
+sys.exit(1 if problems or len(helps) < 20 else 0)
+PY
+usage_fails() { # usage_fails DESCRIPTION NEEDLE ARGS... : the argument parser refuses (64) and says why
+    local description=$1 needle=$2; shift 2
+    set +e; err=$("$cli" "$@" 2>&1); code=$?; set -e
+    expect "$description exits 64" test "$code" = 64
+    expect "$description is named" grep -q -- "$needle" <<<"$err"
+}
+usage_fails "version with an unknown option" "Unknown option '--bogus'" version --bogus
+usage_fails "index search without queries" "Missing expected argument '<queries>'" index search "$work/ix.stasis"
+usage_fails "a mistyped k" "The value 'ten' is invalid for '--k" index search "$work/ix.stasis" "$work/ix_vectors.npy" --k ten
+json_parses() { # json_parses DESCRIPTION TEXT : TEXT is one valid JSON document
+    expect "$1 is valid JSON" python3 -m json.tool >/dev/null <<<"$2"
+}
+json=$("$cli" version --json)
+json_parses "version --json" "$json"
+expect "version --json names library and ABI" python3 -c "
+import json, sys, stasis; d = json.loads(sys.argv[1]); assert d == {'library': stasis.version(), 'abi': 1}, d" "$json"
+
+# Arrays as .fvecs / .ivecs for every command that reads or writes them.
+vecs() { # vecs SRC.npy DST.(fvecs|ivecs) : the same rows in the ANN benchmark layout
+    python3 - "$1" "$2" <<'PY'
+import sys, numpy as np
+a = np.load(sys.argv[1]); a = a.reshape(len(a), -1)
+a = a.astype(np.int32 if sys.argv[2].endswith(".ivecs") else np.float32)
+np.hstack([np.full((len(a), 1), a.shape[1], np.int32).view(a.dtype), a]).tofile(sys.argv[2])
+PY
+}
+same() { # same DESCRIPTION A B : two array files (.npy/.fvecs/.ivecs) hold the same values
+    expect "$1" python3 - "$2" "$3" <<'PY'
+import sys, numpy as np
+def load(path):
+    if path.endswith(".npy"):
+        a = np.load(path)
+        return a.reshape(len(a), -1)
+    raw = np.fromfile(path, np.int32 if path.endswith(".ivecs") else np.float32)
+    width = raw[:1].view(np.int32)[0]
+    return raw.reshape(-1, width + 1)[:, 1:]
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a.shape == b.shape and np.allclose(a, b, atol=1e-6), (a.shape, b.shape)
+PY
+}
+vecs "$work/features.npy" "$work/features.fvecs"
+"$cli" encode --encoder "$work/enc.safetensors" "$work/features.fvecs" "$work/vectors.fvecs" >/dev/null
+same "encode: .fvecs in and out equals .npy" "$work/vectors.npy" "$work/vectors.fvecs"
+for f in new old v3; do vecs "$work/$f.npy" "$work/$f.fvecs"; done
+"$cli" adapt fit --kind ridge --source-version 2 --target-version 1 "$work/new.fvecs" "$work/old.fvecs" "$work/a21f.safetensors" >/dev/null
+"$cli" adapt apply --adapter "$work/a21f.safetensors" "$work/new.fvecs" "$work/mapped.fvecs" >/dev/null
+same "adapt fit and apply on .fvecs equal the .npy run" "$work/mapped.npy" "$work/mapped.fvecs"
+fails "adapt apply of a damaged .fvecs" "row width of" adapt apply --adapter "$work/a21.safetensors" "$work/junk.fvecs" "$work/refused.out"
+for v in 1 2 3; do vecs "$work/ev_q$v.npy" "$work/ev_q$v.fvecs"; done
+vecs "$work/ev_labels.npy" "$work/ev_labels.ivecs"
+"$cli" evaluate --queries "$work/ev_q1.fvecs" --queries "$work/ev_q2.fvecs" --queries "$work/ev_q3.fvecs" \
+    --query-labels "$work/ev_labels.ivecs" --json "$work/ev_vecs.json" --html "$work/ev_vecs.html" >/dev/null
+expect "evaluate on .fvecs/.ivecs gives the .npy matrix" python3 -c "
+import json, sys; a, b = (json.load(open(p))['matrix'] for p in sys.argv[1:]); assert a == b" "$work/ev.json" "$work/ev_vecs.json"
+python3 -c "import numpy as np, sys; np.save(sys.argv[1], np.zeros((200, 2), np.int64))" "$work/ev_wide.npy"
+vecs "$work/ev_wide.npy" "$work/ev_wide.ivecs"
+fails "evaluate with two-column .ivecs labels" "must be a 1-D label array" evaluate --queries "$work/ev_q1.fvecs" \
+    --query-labels "$work/ev_wide.ivecs" --json "$work/refused.json" --html "$work/refused.html"
+vecs "$work/train_x.npy" "$work/train_x.fvecs"; vecs "$work/train_y.npy" "$work/train_y.ivecs"
+"$cli" space create --kind simplex --classes 8 "$work/train_vecs_space.safetensors" >/dev/null
+json=$("$cli" train --space "$work/train_vecs_space.safetensors" --features "$work/train_x.fvecs" --labels "$work/train_y.ivecs" \
+    --version 1 --epochs 2 --quiet --json --output "$work/train_vecs.safetensors")
+json_parses "train --json" "$json"
+expect "train --json on .fvecs/.ivecs summarises the run" python3 -c "
+import json, sys, stasis
+d = json.loads(sys.argv[1]); e = stasis.Encoder.open(sys.argv[2])
+assert d['output'] == sys.argv[2] and d['version'] == 1 and d['input_dim'] == 12 and d['output_dim'] == 7
+assert d['new_labels'] == 5 and d['temperature'] is None and d['feature'] == 'raw'
+assert d['training']['items'] == 240 and d['training'] == e.training, (d['training'], e.training)" "$json" "$work/train_vecs.safetensors"
+vecs "$work/train_y_short.npy" "$work/train_y_short.ivecs"
+train_fails ".ivecs labels of another length" "239 labels for 240 feature rows" --space "$work/train_space.safetensors" \
+    --features "$work/train_x.fvecs" --labels "$work/train_y_short.ivecs"
+vecs "$work/bf_ids.npy" "$work/bf_ids.ivecs"; vecs "$work/bf_old.npy" "$work/bf_old.fvecs"
+json=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy neighbourhood --ids "$work/bf_ids.ivecs" \
+    --vectors "$work/bf_old.fvecs" --adapter "$work/f12.safetensors" --json "$work/plan_vecs.json")
+json_parses "backfill plan --json" "$json"
+expect "backfill plan on .ivecs/.fvecs equals the .npy plan" python3 -c "
+import json, sys
+d = json.loads(sys.argv[1]); assert d == {'output': sys.argv[2], 'policy': 'neighbourhood', 'from': 1, 'to': 2, 'count': 54}, d
+assert json.load(open(sys.argv[2]))['order'] == json.load(open(sys.argv[3]))['order']" "$json" "$work/plan_vecs.json" "$work/plan_near.json"
+json=$("$cli" backfill status --gallery "$work/gallery" --batch 4 --next-output "$work/next.ivecs" --json "$work/plan_vecs.json")
+json_parses "backfill status --json" "$json"
+expect "backfill status --json hands out the batch as JSON and .ivecs" python3 -c "
+import json, sys, numpy as np
+d = json.loads(sys.argv[1]); order = json.load(open(sys.argv[2]))['order']
+assert d['done'] == 0 and d['remaining'] == 54 and d['total'] == 54 and d['versions'] == {'1': 54, '2': 6}, d
+assert d['next_batch']['ids'] == order[:4] and d['next_batch']['output'] == sys.argv[3]
+raw = np.fromfile(sys.argv[3], np.int32).reshape(-1, 2); assert (raw[:, 0] == 1).all() and list(raw[:, 1]) == order[:4]" \
+    "$json" "$work/plan_vecs.json" "$work/next.ivecs"
+json=$("$cli" backfill status --gallery "$work/gallery" --json "$work/plan_vecs.json")
+expect "backfill status --json without --batch has a null next_batch" python3 -c "
+import json, sys; assert json.loads(sys.argv[1])['next_batch'] is None" "$json"
+cp "$work/junk.fvecs" "$work/junk.ivecs"
+backfill_fails "a damaged .ivecs of ids" "row width of" plan --gallery "$work/gallery" --from 1 --to 2 --policy custom --ids "$work/junk.ivecs" "$work/refused.out"
+backfill_fails "ids given as .fvecs" "ids and labels are .npy or .ivecs" plan --gallery "$work/gallery" --from 1 --to 2 --policy custom --ids "$work/bf_old.fvecs" "$work/refused.out"
+fails "vectors given as .ivecs" "vectors are .npy or .fvecs" encode --encoder "$work/enc.safetensors" "$work/bf_ids.ivecs" "$work/refused.out"
+ix_fails "search writing ids as .fvecs" "ids are written as .npy or .ivecs" search "$work/fx.stasis" "$work/ix_vectors.npy" --ids-out "$work/refused.fvecs"
+expect "a refused output writes nothing" test ! -e "$work/refused.fvecs"
+
+# --json where a pipeline reads the answer.
+json=$("$cli" index search "$work/ix.stasis" "$work/ix_vectors.npy" --k 3 --nprobe 8 --json)
+json_parses "index search --json" "$json"
+expect "index search --json holds every query's ids, scores and versions" python3 -c "
+import json, sys, numpy as np, stasis
+d = json.loads(sys.argv[1]); w = sys.argv[2]
+want = stasis.Index.open(w + '/ix.stasis').search(np.load(w + '/ix_vectors.npy'), 3, nprobe=8)
+assert d['queries'] == 400 and d['k'] == 3 and np.array_equal(np.array(d['ids']), want.ids)
+assert np.abs(np.array(d['scores'], dtype=float) - want.scores).max() < 1e-6 and {v for r in d['versions'] for v in r} == {4}" "$json" "$work"
+json=$("$cli" index search "$work/ix.stasis" "$work/ix_vectors.npy" --k 2 --only-version 5 --json)
+expect "index search --json marks missing hits (-1, null, 0)" python3 -c "
+import json, sys; d = json.loads(sys.argv[1])
+assert d['ids'][0] == [-1, -1] and d['scores'][0] == [None, None] and d['versions'][0] == [0, 0]" "$json"
+ix_fails "search --json with a wrong query width" "dimension" search "$work/ix.stasis" "$work/features.npy" --json
+json=$("$cli" encode --encoder "$work/enc.safetensors" --json "$work/features.npy" "$work/vectors_j.npy")
+json_parses "encode --json" "$json"
+expect "encode --json gives the shape and version" python3 -c "
+import json, sys; assert json.loads(sys.argv[1]) == {'output': sys.argv[2], 'rows': 30, 'dimension': 16, 'version': 2}" "$json" "$work/vectors_j.npy"
+json=$("$cli" index create --dim 16 --factory Flat --json "$work/jx.stasis")
+json_parses "index create --json" "$json"
+json=$("$cli" index add "$work/jx.stasis" "$work/ix_vectors.npy" --ids "$work/ix_ids.npy" --version 7 --json)
+json_parses "index add --json" "$json"
+expect "index add --json is the rewritten header" python3 -c "
+import json, sys; d = json.loads(sys.argv[1]); assert d['count'] == 400 and d['versions'] == [{'version': 7, 'count': 400}], d" "$json"
+json=$("$cli" index remove "$work/jx.stasis" --ids "$work/ix_remove.npy" --json)
+expect "index remove --json counts what is left" python3 -c "
+import json, sys; d = json.loads(sys.argv[1]); assert d['count'] == 398 and d['slots'] == 400, d" "$json"
+json=$("$cli" index inspect --json "$work/ix.stasis")
+json_parses "index inspect --json" "$json"
+expect "index inspect --json counts the vectors" python3 -c "
+import json, sys; d = json.loads(sys.argv[1]); assert d['count'] == 398 and d['factory'] == 'IVF8,Flat'" "$json"
+json=$("$cli" space create --kind orthoplex --classes 6 --json "$work/s6.safetensors")
+json_parses "space create --json" "$json"
+expect "space create --json describes the new file" python3 -c "
+import json, sys; m = json.loads(sys.argv[1])['metadata']; assert m['space.kind'] == 'orthoplex' and m['space.dimension'] == '3', m" "$json"
+json=$("$cli" space inspect --json "$work/s6.safetensors")
+json_parses "space inspect --json" "$json"
+expect "space inspect --json equals inspect --json" test "$json" = "$("$cli" inspect --json "$work/s6.safetensors")"
+expect "space inspect shows the kind" grep -qE "^kind +orthoplex" <<<"$("$cli" space inspect "$work/s6.safetensors")"
+fails "space inspect of an index" "is a Stasis index file, not a safetensors space" space inspect "$work/ix.stasis"
+fails "space inspect of an encoder" "is a Stasis encoder file, not a space" space inspect "$work/enc.safetensors"
+json=$("$cli" inspect --json "$work/enc.safetensors")
+json_parses "inspect --json of an encoder" "$json"
+json=$("$cli" adapt fit --kind ridge --source-version 2 --target-version 1 --json "$work/new.npy" "$work/old.npy" "$work/a21j.safetensors")
+json_parses "adapt fit --json" "$json"
+expect "adapt fit --json carries the held-out numbers" python3 -c "
+import json, sys; m = json.loads(sys.argv[1])['metadata']
+assert m['adapter.kind'] == 'ridge' and float(m['adapter.validation_mean_cosine']) > 0.9, m" "$json"
+json=$("$cli" evaluate "${ev[@]}" --json - --html "$work/ev_stdout.html")
+json_parses "evaluate --json -" "$json"
+expect "evaluate --json - prints the report file's content" python3 -c "
+import json, sys; assert json.loads(sys.argv[1]) == json.load(open(sys.argv[2]))" "$json" "$work/ev.json"
+expect "evaluate --json - still writes the HTML" grep -q "<svg" "$work/ev_stdout.html"
+gate --report "$work/ev.json" --serve 3 --galleries 1,2 --json -
+expect "gate --json - keeps the failing status" test "$code" = 1
+json_parses "gate --json -" "$(cat "$work/gate.out")"
+expect "gate --json - prints only the verdict" python3 -c "
+import json, sys; d = json.load(open(sys.argv[1])); assert d['passed'] is False and 'v3/v1' in d['failing'] and d['serve'] == 3, d" "$work/gate.out"
+gate --report "$work/ev.json" --serve 3 --galleries 1,2 --margin -1 --json -
+expect "gate --json - passing exits 0" test "$code" = 0
+expect "gate --json - passing says so" python3 -c "import json, sys; assert json.load(open(sys.argv[1]))['passed'] is True" "$work/gate.out"
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures
