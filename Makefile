@@ -1,7 +1,7 @@
 # Stasis build entry points. The README's two commands are `make demo` and `make test`.
 PREFIX ?= /usr/local
 
-.PHONY: all build demo test soak bench install clean
+.PHONY: all build demo test soak bench install wheel clean
 
 all: build
 
@@ -33,6 +33,10 @@ bench: build
 ## Install header, library, CLI and pkg-config file under $(PREFIX).
 install: build
 	scripts/install.sh "$(PREFIX)"
+
+## Build a pip-installable wheel of the Python binding with libstasis.so inside, into build/wheel/.
+wheel: build
+	scripts/wheel.sh
 
 clean:
 	rm -rf build .build

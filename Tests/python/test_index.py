@@ -310,3 +310,40 @@ def test_python_refuses_values_ctypes_would_wrap():
         assert status == 1 and b"not a stasis_index handle" in stasis._loader.lib.stasis_last_error()
     with pytest.raises(stasis.InvalidArgumentError, match="threads"):
         stasis.set_num_threads(2**40)
+
+
+def test_search_result_is_the_faiss_pair_and_keeps_its_names():
+    import copy
+    import pickle
+
+    index, x = make("Flat", n=200, version=3)
+    result = index.search(x[:4], 5)
+    assert isinstance(result, tuple) and len(result) == 2
+    D, I = result
+    assert result[0] is result.scores is D and result[1] is result.ids is I
+    assert result[-1] is I and result[:1] == (D,)
+    assert I.dtype == np.int64 and D.dtype == np.float32 and I.shape == D.shape == (4, 5)
+    assert np.array_equal(I[:, 0], np.arange(4) * 10)  # each query finds itself first
+    assert result.versions.shape == (4, 5) and (result.versions == 3).all()
+    scores, ids = index.search(x[:4], 5)
+    assert np.array_equal(ids, I) and np.array_equal(scores, D)
+    with pytest.raises(ValueError):
+        _, _, _ = result  # a pair, like Faiss's: versions is an attribute, not an item
+    for clone in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result), copy.copy(result)):
+        assert type(clone) is stasis.SearchResult and len(clone) == 2
+        assert np.array_equal(clone.ids, I) and np.array_equal(clone[0], D)
+        assert np.array_equal(clone.versions, result.versions)
+    assert repr(result) == "SearchResult(n=4, k=5)"
+
+
+def test_gallery_search_result_indexes_like_faiss():
+    x = vectors(60)
+    gallery = stasis.Gallery()
+    gallery.register(1, DIM, space="a")
+    gallery.upsert(x, np.arange(60) + 500, 1)
+    result = gallery.search(x[:3], 1, 4)
+    assert isinstance(result, tuple) and len(result) == 3  # scores, ids, versions: unchanged
+    assert result[0] is result.scores and result[1] is result.ids and result[2] is result.versions
+    assert np.array_equal(result[1][:, 0], np.arange(3) + 500)
+    D, I, V = result
+    assert D.dtype == np.float32 and I.dtype == np.int64 and (V == 1).all()

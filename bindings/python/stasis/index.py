@@ -7,22 +7,35 @@ from ._errors import InvalidArgumentError
 from ._loader import Handle, SearchOptions, check, checked_int, checked_version, encode_path, lib, read_json_string
 
 
-class SearchResult:
-    """Results of ``Index.search``. Unpacks like Faiss (``D, I = index.search(q, k)``) and also
-    carries ``versions``, the model version of each hit.
+class SearchResult(tuple):
+    """Results of ``Index.search``: the pair ``(scores, ids)`` that Faiss returns, so
+    ``D, I = index.search(q, k)``, ``index.search(q, k)[1]`` (the ids) and ``len(...) == 2`` work
+    as Faiss users expect; it also carries ``versions``, the model version of each hit.
 
-    ``scores`` (D): n x k cosine similarities, best first, ``-inf`` where fewer than k hits.
-    ``ids`` (I): n x k int64 ids, ``-1`` where fewer than k hits.
-    ``versions``: n x k uint32 model versions, 0 where fewer than k hits.
+    ``scores`` (D, item 0): n x k cosine similarities, best first, ``-inf`` where fewer than k hits.
+    ``ids`` (I, item 1): n x k int64 ids, ``-1`` where fewer than k hits.
+    ``versions``: n x k uint32 model versions, 0 where fewer than k hits (not an item: the
+    tuple stays a pair, like Faiss's).
     """
 
-    __slots__ = ("scores", "ids", "versions")
+    # A tuple subclass cannot have non-empty __slots__; versions lives in the instance dict.
+    def __new__(cls, scores, ids, versions):
+        self = super().__new__(cls, (scores, ids))
+        self.versions = versions
+        return self
 
-    def __init__(self, scores, ids, versions):
-        self.scores, self.ids, self.versions = scores, ids, versions
+    def __getnewargs__(self):  # pickle and copy rebuild through __new__, which takes three
+        return (self[0], self[1], self.versions)
 
-    def __iter__(self):
-        return iter((self.scores, self.ids))
+    @property
+    def scores(self):
+        """n x k cosine similarities (item 0)."""
+        return self[0]
+
+    @property
+    def ids(self):
+        """n x k int64 ids (item 1)."""
+        return self[1]
 
     def __repr__(self):
         return f"SearchResult(n={self.ids.shape[0]}, k={self.ids.shape[1]})"
