@@ -734,17 +734,18 @@ class Index : public detail::Handle<stasis_index, stasis_index_free> {
 
     /** Model versions present, increasing, with their counts (stasis_index_versions). */
     std::vector<VersionCount> versions() const {
-        int64_t total = 0;
-        detail::check(stasis_index_versions(raw_, 0, nullptr, nullptr, &total));
-        std::vector<uint32_t> numbers(static_cast<std::size_t>(total));
-        std::vector<int64_t> counts(static_cast<std::size_t>(total));
-        // A writer may add a version between the two calls: only the entries written are kept.
-        int64_t now = 0;
-        detail::check(stasis_index_versions(raw_, total, numbers.data(), counts.data(), &now));
-        std::vector<VersionCount> out;
-        for (int64_t i = 0; i < total && i < now; i++)
-            out.push_back({numbers[static_cast<std::size_t>(i)], counts[static_cast<std::size_t>(i)]});
-        return out;
+        int64_t capacity = 8, total = 0;
+        for (;;) {  // another thread may add a version between sizing and reading: retry
+            std::vector<uint32_t> numbers(static_cast<std::size_t>(capacity));
+            std::vector<int64_t> counts(static_cast<std::size_t>(capacity));
+            detail::check(stasis_index_versions(raw_, capacity, numbers.data(), counts.data(), &total));
+            if (total <= capacity) {
+                std::vector<VersionCount> out;
+                for (std::size_t i = 0; i < static_cast<std::size_t>(total); i++) out.push_back({numbers[i], counts[i]});
+                return out;
+            }
+            capacity = total;
+        }
     }
 
     /** Presence and version of each id (stasis_index_lookup); never throws for unknown ids. */

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -174,6 +175,45 @@ void test_index_search_and_errors() {
     CHECK_THROWS(stasis::Index::open(scratch + "/corrupt.stasis"), STASIS_ERROR_CORRUPT_FILE, "");
 }
 
+// One index shared by searching threads while this thread adds and removes (the library's
+// reader-writer lock); a thread whose calls fail gets its own message in its own exceptions.
+void test_threads() {
+    std::vector<float> x = random_rows(600, DIM, 41);
+    stasis::Index index = stasis::Index::create(DIM, "HNSW16");
+    index.add(std::vector<float>(x.begin(), x.begin() + 300 * DIM), id_range(0, 300), 1);
+    int failures_seen[3] = {0, 0, 0};
+    bool messages_ok = true;
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 3; t++) {
+        readers.emplace_back([&, t] {
+            std::vector<float> queries(x.begin() + t * 8 * DIM, x.begin() + (t + 1) * 8 * DIM);
+            for (int round = 0; round < 40; round++) {
+                try {
+                    stasis::SearchResult hits = index.search(queries, 5);
+                    for (int64_t id : hits.ids)
+                        if (id < -1 || id >= 600) failures_seen[t]++;
+                } catch (const stasis::Error&) {
+                    failures_seen[t]++;
+                }
+                if (t == 2) {  // this thread also fails on purpose: its message is its own
+                    try {
+                        (void)index.search(queries, -7);
+                    } catch (const stasis::Error& e) {
+                        if (std::strstr(e.what(), "-7") == nullptr) messages_ok = false;
+                    }
+                }
+            }
+        });
+    }
+    for (int64_t start = 300; start < 600; start += 50) {
+        index.add(std::vector<float>(x.begin() + start * DIM, x.begin() + (start + 50) * DIM), id_range(start, 50), 2);
+        index.remove(id_range(start - 300, 5));
+    }
+    for (std::thread& reader : readers) reader.join();
+    CHECK(failures_seen[0] == 0 && failures_seen[1] == 0 && failures_seen[2] == 0 && messages_ok);
+    CHECK(index.count() == 600 - 30 && index.count(2) == 300);
+}
+
 // Separable clusters: class c centred on 3 e_c plus deterministic noise.
 void make_classes(int64_t n, int64_t dim, int64_t classes, uint64_t seed, std::vector<float>& x,
                   std::vector<int64_t>& labels) {
@@ -335,6 +375,7 @@ int main(int argc, char** argv) {
         test_library();
         test_index_moves();
         test_index_search_and_errors();
+        test_threads();
         test_space_train_encoder();
         test_adapter_and_evaluate();
         test_gallery_and_backfill();
