@@ -143,12 +143,16 @@ inline std::vector<const char*> c_strings(const std::vector<std::string>& labels
 template <class T, void (*Free)(T*)>
 class Handle {
   public:
+    /** An empty object (no handle); calls on it throw STASIS_ERROR_INVALID_ARGUMENT. */
     Handle() noexcept = default;
     /** Takes ownership of `raw` (may be NULL). */
     explicit Handle(T* raw) noexcept : raw_(raw) {}
+    /** Copying is deleted: two owners would free the handle twice. */
     Handle(const Handle&) = delete;
     Handle& operator=(const Handle&) = delete;
+    /** Takes `other`'s handle and leaves `other` empty. */
     Handle(Handle&& other) noexcept : raw_(other.raw_) { other.raw_ = nullptr; }
+    /** Frees the handle held so far, then takes `other`'s and leaves `other` empty. */
     Handle& operator=(Handle&& other) noexcept {
         if (this != &other) {
             Free(raw_);
@@ -157,6 +161,7 @@ class Handle {
         }
         return *this;
     }
+    /** Frees the handle with its stasis_*_free (a no-op when empty). */
     ~Handle() { Free(raw_); }
 
     /** The C handle, still owned by this object (NULL when empty). */
@@ -277,6 +282,7 @@ struct EvaluateOptions : stasis_evaluate_options {
  */
 struct TrainOptions : stasis_train_options {
     TrainOptions() noexcept : stasis_train_options(defaults()) {}
+    /** Optional progress callback: return true to continue, false to cancel. */
     std::function<bool(const stasis_train_progress&)> on_progress;
 
   private:
