@@ -17,8 +17,9 @@
  *    once, so it stays valid). As in the C interface, a failed call changes nothing.
  *    The few checks this header makes itself (a buffer that is not a whole number of rows, output
  *    spans too small) throw the same Error with STASIS_ERROR_DIMENSION_MISMATCH or
- *    STASIS_ERROR_INVALID_ARGUMENT before the library is called. std::bad_alloc may escape from
- *    the std::vector results.
+ *    STASIS_ERROR_INVALID_ARGUMENT before the library is called. The std::vector forms allocate
+ *    their results first, so an absurd size (k = 10^12) gives std::bad_alloc or std::length_error
+ *    from the allocation rather than the library's message; the pointer forms never allocate.
  *  - Buffers. Every compute call has a pointer + count form that mirrors the C function and
  *    writes into caller buffers (the hot path), and a std::vector form that allocates its
  *    results. Compiled as C++20 (__cplusplus >= 202002L), std::span forms are offered as well.
@@ -314,8 +315,12 @@ struct SearchResult {
     /** Model version of hit `j` of query `i` (0 when missing). */
     uint32_t version(int64_t i, int64_t j) const { return versions.at(static_cast<std::size_t>(i * k + j)); }
 
-    /** Buffers for n x k hits, filled with the "missing" markers. */
+    /** Buffers for n x k hits, filled with the "missing" markers. A non-positive n or k gives
+     *  empty buffers (the library then reports the bad value); n x k beyond int64 throws. */
     static SearchResult sized(int64_t n, int64_t k) {
+        if (n > 0 && k > 0 && n > INT64_MAX / k)
+            throw Error(STASIS_ERROR_INVALID_ARGUMENT, std::to_string(n) + " queries x k = " + std::to_string(k) +
+                                                           " results overflow; split the batch");
         SearchResult result;
         result.n = n;
         result.k = k;

@@ -145,6 +145,7 @@ void test_index_search_and_errors() {
                  STASIS_ERROR_DIMENSION_MISMATCH, "17");
     CHECK_THROWS(index.search(queries, 0), STASIS_ERROR_INVALID_ARGUMENT, "k");
     CHECK_THROWS(index.search(queries, -3), STASIS_ERROR_INVALID_ARGUMENT, "-3");
+    CHECK_THROWS(index.search(queries, INT64_MAX / 2), STASIS_ERROR_INVALID_ARGUMENT, "overflow");
     CHECK_THROWS(index.add(random_rows(2, DIM + 1, 4), {1, 2}, 1), STASIS_ERROR_DIMENSION_MISMATCH, "17");
     // A buffer that is not a whole number of rows is refused before the library is called.
     CHECK_THROWS(index.search(std::vector<float>(DIM + 1, 0.5f), 5), STASIS_ERROR_DIMENSION_MISMATCH, "17 floats");
