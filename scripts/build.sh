@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the release artefacts into build/: lib/libstasis.so, bin/stasis, include/stasis.h.
+# Builds the release artefacts into build/: lib/libstasis.so, bin/stasis, include/stasis.h(pp).
 #  - static Swift stdlib: the .so loads on machines without the Swift toolchain;
 #  - lld + a version script: the .so exports exactly the stasis_* functions (gold leaves
 #    cross-module Swift symbols in the dynamic symbol table);
@@ -18,5 +18,5 @@ bin=$(swift build "${common[@]}" --show-bin-path)
 mkdir -p build/lib build/bin build/include
 cp "$bin/libstasis.so" build/lib/libstasis.so
 cp "$bin/stasis-cli" build/bin/stasis
-cp include/stasis.h build/include/stasis.h
+cp include/stasis.h include/stasis.hpp build/include/
 echo "stasis: built build/lib/libstasis.so and build/bin/stasis"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs build/ into PREFIX: include/stasis.h, lib/libstasis.so, bin/stasis, lib/pkgconfig/stasis.pc.
+# Installs build/ into PREFIX: include/stasis.h and stasis.hpp, lib/libstasis.so, bin/stasis, lib/pkgconfig/stasis.pc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix="${1:?usage: scripts/install.sh PREFIX}"
@@ -7,6 +7,7 @@ prefix="$(mkdir -p "$prefix" && cd "$prefix" && pwd)"
 version=$(sed -n 's/^#define STASIS_VERSION "\(.*\)"/\1/p' include/stasis.h)
 install -d "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/bin"
 install -m 644 build/include/stasis.h "$prefix/include/stasis.h"
+install -m 644 build/include/stasis.hpp "$prefix/include/stasis.hpp"
 install -m 755 build/lib/libstasis.so "$prefix/lib/libstasis.so"
 install -m 755 build/bin/stasis "$prefix/bin/stasis"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" scripts/stasis.pc.in > "$prefix/lib/pkgconfig/stasis.pc"

@@ -54,4 +54,16 @@ python3 -m pip install -q --no-deps --target "$work/site" bindings/python 2>/dev
 (cd "$work" && PYTHONPATH="$work/site" STASIS_LIBRARY="$work/prefix/lib/libstasis.so" \
     python3 -c "import stasis; assert stasis.__file__.startswith('$work/site'); print('pip-installed binding:', stasis.version())")
 
+step "C++ wrapper (include/stasis.hpp): tests as C++17 and C++20, quick start against the install"
+# c++ (g++) when present, else the toolchain's clang++: building Stasis already needs libstdc++.
+cxx="${CXX:-$(command -v c++ || command -v g++ || command -v clang++)}"
+for std in c++17 c++20; do
+    "$cxx" -std=$std -Wall -Wextra -Wpedantic -Werror -O1 -Iinclude Tests/cpp/test_hpp.cpp -Lbuild/lib \
+        -Wl,-rpath,"$PWD/build/lib" -lstasis -o "$work/test_hpp_$std"
+    "$work/test_hpp_$std" "$work"
+done
+"$cxx" -std=c++17 -Wall -Werror examples/cpp/quickstart.cpp \
+    $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs stasis) -o "$work/quickstart_cpp"
+(cd "$work" && ./quickstart_cpp >/dev/null && echo "C++ quick start (pkg-config build, installed stasis.hpp): ok")
+
 printf '\nall tests passed\n'
