@@ -592,5 +592,17 @@ gate --report "$work/ev.json" --serve 3 --galleries 1,2 --margin -1 --json -
 expect "gate --json - passing exits 0" test "$code" = 0
 expect "gate --json - passing says so" python3 -c "import json, sys; assert json.load(open(sys.argv[1]))['passed'] is True" "$work/gate.out"
 
+# demo: the full checks of its numbers are in Tests/python/test_demo.py; here the CLI contract.
+fails "demo without its data" "texts.txt" demo --data "$work/no-such-folder" --output "$work/demo"
+fails "demo with zero epochs" "--epochs must be at least 1" demo --epochs 0 --output "$work/demo"
+fails "demo with an unknown feature" "--feature must be softmax or raw" demo --feature logits --output "$work/demo"
+touch "$work/demo-file"
+fails "demo writing into a file" "is not a folder" demo --quick --output "$work/demo-file"
+"$cli" demo --quick --per-class 10 --epochs 1 --quiet --output "$work/demo"; expect "a tiny demo exits 0" test $? = 0
+expect "the tiny demo writes its page and summary" test -s "$work/demo/demo.html" -a -s "$work/demo/demo.json"
+json=$("$cli" demo --quick --per-class 10 --epochs 1 --skip-legacy --json --output "$work/demo2")
+json_parses "demo --json" "$json"
+expect "demo --json is demo.json" python3 -c "import json, sys; assert json.loads(sys.argv[1]) == json.load(open(sys.argv[2]))" "$json" "$work/demo2/demo.json"
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures
