@@ -50,6 +50,15 @@ PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror examples/
 (cd "$work" && ./quickstart >/dev/null && echo "C quick start (pkg-config build): ok")
 python3 examples/python/quickstart.py >/dev/null && echo "Python quick start: ok"
 python3 examples/python/spaces_and_encoders.py >/dev/null && echo "Python spaces and encoders example: ok"
+# The tutorials (docs/tutorials/) on the built-in corpus, C built like the quick start; one command
+# per line so a failing run stops the suite (Tests/python/test_tutorials.py compares their numbers).
+for story in stationary legacy; do
+    cc -std=c11 -Wall -Wextra -Werror examples/c/tutorial_$story.c \
+        $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs stasis) -o "$work/tutorial_$story"
+    "$work/tutorial_$story" examples/data/wordnet "$work/tutorial-c-$story" >/dev/null
+    python3 examples/python/tutorial_$story.py examples/data/wordnet "$work/tutorial-py-$story" >/dev/null
+    echo "tutorial $story in C and in Python: ok"
+done
 python3 -m pip install -q --no-deps --target "$work/site" bindings/python 2>/dev/null
 (cd "$work" && PYTHONPATH="$work/site" STASIS_LIBRARY="$work/prefix/lib/libstasis.so" \
     python3 -c "import stasis; assert stasis.__file__.startswith('$work/site'); print('pip-installed binding:', stasis.version())")

@@ -10,11 +10,12 @@
  *   ./tutorial_stationary [data-folder] [out-folder]      (run from the repository root)
  *
  * The same steps in Python: examples/python/tutorial_stationary.py (prints the same numbers). */
-#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, mkdir */
 #include <stasis.h>
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "wordnet_data.h"
 
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     char scratch[] = "/tmp/stasis-tutorial-XXXXXX";
     const char* out = argc > 2 ? argv[2] : mkdtemp(scratch);
     if (!out) return fprintf(stderr, "cannot create a temporary folder\n"), 1;
+    mkdir(out, 0755); /* when missing; saving below says so if it cannot be written */
     char path[4096];
     check(stasis_set_num_threads(2), "threads"); /* training is bit-reproducible for a fixed count */
 

@@ -26,6 +26,7 @@ STEPS = 5  # points of the backfill curve: 0%, 20%, ..., 100%
 
 folder = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_FOLDER
 out = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="stasis-tutorial-")
+os.makedirs(out, exist_ok=True)
 stasis.set_num_threads(2)
 
 data = Corpus(folder, PER_CLASS)

@@ -27,6 +27,7 @@ RECIPE = dict(feature="raw", logit_scale=10.0, epochs=EPOCHS, batch_size=256, lr
 
 folder = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_FOLDER
 out = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="stasis-tutorial-")
+os.makedirs(out, exist_ok=True)
 stasis.set_num_threads(2)  # training is bit-reproducible for a fixed thread count
 
 data = Corpus(folder, PER_CLASS)
