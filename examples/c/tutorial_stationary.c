@@ -215,7 +215,9 @@ int main(int argc, char** argv) {
 
     /* --- When the gate fails: keep v1 serving, re-encode the gallery in place, then switch ---- */
     /* v1 and v2 share the stationary space, so one index holds both versions: each batch of items
-     * re-encoded with v2 replaces its v1 vectors (same ids), and search never stops. */
+     * re-encoded with v2 replaces its v1 vectors (same ids), and search never stops. Both query
+     * models are measured on the mixed index after each batch: serve whichever is better. */
+    float* old_queries = need(corpus_rows(&data.old, data.queries, nq));
     int64_t* order = need(malloc((size_t)ng * sizeof(int64_t)));
     int64_t filled = 0;
     for (int start = 0; start < 4; start++) /* spread over every class */
@@ -227,12 +229,14 @@ int main(int argc, char** argv) {
         check(stasis_index_add_features(index, v2, size, d_new, batch, order + done), "re-encode a batch");
         free(batch);
         done += size;
+        check(stasis_index_search_features(index, v1, nq, d_old, old_queries, 1, NULL, scores, hits, NULL), "search");
+        double v1_top1 = top1(&data, data.queries, hits, nq);
         check(stasis_index_search_features(index, v2, nq, d_new, new_queries, 1, NULL, scores, hits, NULL), "search");
         int64_t on_v1 = 0, on_v2 = 0;
         stasis_index_count_version(index, 1, &on_v1);
         stasis_index_count_version(index, 2, &on_v2);
-        printf("backfill %d%%: v1 items %lld, v2 items %lld, v2 query top-1 %.2f%%\n", 25 * step, (long long)on_v1,
-               (long long)on_v2, 100 * top1(&data, data.queries, hits, nq));
+        printf("backfill %d%%: v1 items %lld, v2 items %lld, top-1 of v1 queries %.2f%%, v2 queries %.2f%%\n",
+               25 * step, (long long)on_v1, (long long)on_v2, 100 * v1_top1, 100 * top1(&data, data.queries, hits, nq));
     }
     printf("saved: %s\n", out);
 
@@ -241,7 +245,7 @@ int main(int argc, char** argv) {
     stasis_encoder_free(v2);
     stasis_encoder_free(v1);
     stasis_space_free(space);
-    free(order), free(part1), free(part2), free(part_labels), free(q1), free(q2), free(g1), free(g2);
+    free(order), free(old_queries), free(part1), free(part2), free(part_labels), free(q1), free(q2), free(g1), free(g2);
     free(ql), free(gl), free(scores), free(hits), free(new_queries), free(pairs), free(pairs_new), free(pairs_old);
     free(v2_rows), free(v2_features), free(v2_previous), free(v2_labels);
     free(v1_rows), free(v1_features), free(v1_labels), free(old_gallery);

@@ -91,11 +91,14 @@ print(f"gate (v2 queries on the v1 gallery): {'PASS' if verdict else 'FAIL'}")
 
 # --- When the gate fails: keep v1 serving, re-encode the gallery in place, then switch -------
 # v1 and v2 share the stationary space, so one index holds both versions: each batch of items
-# re-encoded with v2 replaces its v1 vectors (same ids), and search never stops.
+# re-encoded with v2 replaces its v1 vectors (same ids), and search never stops. Both query
+# models are measured on the mixed index after each batch: serve whichever is better.
 order = np.concatenate([gallery[start::4] for start in range(4)])  # spread over every class
 for step, batch in enumerate(np.array_split(order, 4), start=1):
     index.add_features(v2, new[batch], ids=batch)
-    hits = index.search_features(v2, new[queries], 1).ids[:, 0]
-    print(f"backfill {25 * step}%: v1 items {index.count(1)}, v2 items {index.count(2)}, "
-          f"v2 query top-1 {100 * np.mean(labels[hits] == labels[queries]):.2f}%")
+    hits1 = index.search_features(v1, old[queries], 1).ids[:, 0]
+    hits2 = index.search_features(v2, new[queries], 1).ids[:, 0]
+    print(f"backfill {25 * step}%: v1 items {index.count(1)}, v2 items {index.count(2)}, top-1 of "
+          f"v1 queries {100 * np.mean(labels[hits1] == labels[queries]):.2f}%, "
+          f"v2 queries {100 * np.mean(labels[hits2] == labels[queries]):.2f}%")
 print(f"saved: {out}")
