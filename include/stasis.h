@@ -975,13 +975,17 @@ typedef struct stasis_train_options {
     const char* notes;
     /** Also report progress every this many steps (0 = at epoch ends only, default). */
     int64_t progress_interval;
+    /** Nonzero: a residual head, y = MLP(x) + S x with a trained linear skip S from the input to
+     *  the output (stored as a "skip" layer; docs/formats.md). Needs hidden layers
+     *  (INVALID_ARGUMENT without). Default 0. */
+    int32_t residual;
 } stasis_train_options;
 
 /** Initialiser for stasis_train_options: struct_size and every default set. */
 #define STASIS_TRAIN_OPTIONS_INIT                                                                   \
     {sizeof(stasis_train_options), 10, 128, STASIS_OPTIMIZER_ADAMW, 0, 1e-3, 1e-4, 0.9, 0, 0.1, 0, \
      STASIS_ALIGNMENT_NONE, 0.0, 10.0, STASIS_FEATURE_RAW, STASIS_ACTIVATION_RELU, 0.0, 1.0, NULL,   \
-     0, STASIS_NORMALIZATION_NONE, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+     0, STASIS_NORMALIZATION_NONE, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0}
 
 /**
  * Trains model `version` of an encoder into `space` from n rows of dim backbone features and one

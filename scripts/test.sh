@@ -48,8 +48,8 @@ scripts/install.sh "$work/prefix" >/dev/null
 PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror examples/c/quickstart.c \
     $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs stasis) -o "$work/quickstart"
 (cd "$work" && ./quickstart >/dev/null && echo "C quick start (pkg-config build): ok")
-python3 examples/python/quickstart.py >/dev/null && echo "Python quick start: ok"
-python3 examples/python/spaces_and_encoders.py >/dev/null && echo "Python spaces and encoders example: ok"
+python3 examples/python/quickstart.py >/dev/null; echo "Python quick start: ok"
+python3 examples/python/spaces_and_encoders.py >/dev/null; echo "Python spaces and encoders example: ok"
 # The tutorials (docs/tutorials/) on the built-in corpus, C built like the quick start; one command
 # per line so a failing run stops the suite (Tests/python/test_tutorials.py compares their numbers).
 for story in stationary legacy; do

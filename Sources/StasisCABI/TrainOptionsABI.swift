@@ -13,9 +13,9 @@ import StasisCore
 ///     132 int32 no_bias             136 int64 paired_count     144 const float* paired_features
 ///     152 const float* paired_previous_features              160 progress function
 ///     168 void* progress_user_data 176 const char* backbone  184 const char* notes
-///     192 int64 progress_interval
+///     192 int64 progress_interval  200 int32 residual (+4 padding)
 enum TrainOptionsABI {
-    static let knownSize = 200
+    static let knownSize = 208
 
     typealias ProgressFunction = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
 
@@ -94,6 +94,7 @@ enum TrainOptionsABI {
             guard v >= 0, v <= Int64(Int32.max) else { throw StasisError(.invalidArgument, "progress_interval must be >= 0, got \(v)") }
             o.progressInterval = Int(v)
         }
+        if let v = layout.field(200, Int32.self) { o.residual = v != 0 }
         parsed.options = o
         return parsed
     }

@@ -54,6 +54,8 @@ extension Stasis {
         var temperature: Double?
         @Option(help: "Hidden layer widths, comma-separated (e.g. 1024,1024).")
         var hidden: String = ""
+        @Flag(help: "Residual head: a trained linear skip from the input to the output (needs --hidden).")
+        var residual = false
         @Option(help: "relu or gelu.")
         var activation: String = "relu"
         @Option(help: "none, layernorm or batchnorm.")
@@ -178,6 +180,10 @@ extension Stasis {
                 return width
             }
             o.activation = activation
+            guard !residual || !o.hidden.isEmpty else {
+                throw StasisError(.invalidArgument, "--residual needs --hidden: a linear head has no skip to add")
+            }
+            o.residual = residual
             o.normalization = normalization
             o.bias = !noBias
             o.epochs = epochs

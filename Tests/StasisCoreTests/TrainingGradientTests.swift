@@ -48,6 +48,34 @@ import Testing
         }
     }
 
+    /// A residual head (hidden ReLU layer plus the linear skip): every parameter's gradient,
+    /// the skip's included, through Head's forward and backward.
+    @Test func residualHead() {
+        var generator = SeededGenerator(seed: 5)
+        var options = TrainingOptions(version: 1)
+        options.hidden = [5]
+        options.residual = true
+        let head = Head(inputWidth: 4, outputWidth: 3, options: options, generator: &generator)
+        #expect(head.skip != nil)
+        let rows = 4
+        let x = (0..<(rows * 4)).map { _ in generator.uniform(2) }
+        let u = (0..<(rows * 3)).map { _ in generator.uniform(1) }
+        func loss() -> Double {
+            zip(head.forward(x, rows: rows, training: true), u).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        _ = head.forward(x, rows: rows, training: true)
+        head.backward(u, rows: rows)
+        for parameter in head.parameters {
+            let analytic = parameter.gradient, saved = parameter.values
+            let numericGradient = numeric(saved) { values in
+                parameter.values = values
+                return loss()
+            }
+            parameter.values = saved
+            #expect(mismatch(analytic, numericGradient) < 2e-2, "\(parameter.name) gradient of the residual head")
+        }
+    }
+
     @Test func linear() { checkLayer(.linear(inputs: 4, outputs: 3), width: 4) }
     @Test func relu() { checkLayer(.relu, width: 4) }
     @Test func geluExact() { checkLayer(.gelu(tanhApproximation: false), width: 4) }

@@ -11,7 +11,8 @@
 #include <string.h>
 
 /* The layout the library reads by offset (Sources/StasisCABI/TrainOptionsABI.swift). */
-_Static_assert(sizeof(stasis_train_options) == 200, "stasis_train_options layout");
+_Static_assert(sizeof(stasis_train_options) == 208, "stasis_train_options layout");
+_Static_assert(offsetof(stasis_train_options, residual) == 200, "stasis_train_options.residual");
 _Static_assert(offsetof(stasis_train_options, hidden) == 112, "stasis_train_options.hidden");
 _Static_assert(offsetof(stasis_train_options, progress) == 160, "stasis_train_options.progress");
 _Static_assert(offsetof(stasis_train_options, progress_interval) == 192, "stasis_train_options.progress_interval");
@@ -115,6 +116,30 @@ static void test_train_and_summary(void) {
     CHECK(stasis_encoder_encode(v2, 1, DIM, x2, 7, a) == STASIS_OK);
     CHECK(stasis_encoder_encode(reloaded, 1, DIM, x2, 7, b) == STASIS_OK);
     CHECK(memcmp(a, b, sizeof(float) * 7) == 0);
+
+    /* A residual head: the skip is a "skip" layer in the spec, and the file reopens identically. */
+    stasis_train_options residual = STASIS_TRAIN_OPTIONS_INIT;
+    residual.hidden = hidden;
+    residual.hidden_count = 1;
+    residual.residual = 1;
+    residual.epochs = 2;
+    stasis_encoder* skip = NULL;
+    CHECK(stasis_train_ids(space, N, DIM, x, labels, NULL, 0, NULL, 4, &residual, &skip) == STASIS_OK);
+    snprintf(path, sizeof path, "%s/trained_residual.safetensors", scratch);
+    CHECK(stasis_encoder_save(skip, path) == STASIS_OK);
+    stasis_encoder* skip_reloaded = NULL;
+    CHECK(stasis_encoder_open(path, &skip_reloaded) == STASIS_OK);
+    const char* layers = NULL;
+    CHECK(stasis_encoder_metadata(skip_reloaded, "stasis.layers", &layers) == STASIS_OK && strstr(layers, "\"skip\"") != NULL);
+    CHECK(stasis_encoder_encode(skip, 1, DIM, x, 7, a) == STASIS_OK);
+    CHECK(stasis_encoder_encode(skip_reloaded, 1, DIM, x, 7, b) == STASIS_OK);
+    CHECK(memcmp(a, b, sizeof(float) * 7) == 0);
+    stasis_encoder_free(skip_reloaded);
+    stasis_encoder_free(skip);
+    residual.hidden_count = 0;
+    stasis_encoder* refused = NULL;
+    CHECK_ERR(stasis_train_ids(space, N, DIM, x, labels, NULL, 0, NULL, 4, &residual, &refused), STASIS_ERROR_INVALID_ARGUMENT,
+              "residual head needs hidden layers");
 
     /* A zeroed struct with struct_size set means every default; negative asks for none. */
     stasis_train_options zeroed;

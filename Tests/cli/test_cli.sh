@@ -273,6 +273,14 @@ train_fails "NaN features" "row 3 has a non-finite value" --space "$work/train_s
     --features "$work/train_nan.npy" --labels "$work/train_y.npy"
 train_fails "a full space" "the space is full" --space "$work/train_small.safetensors" \
     --features "$work/train_x.npy" --labels "$work/train_y.npy"
+train_fails "a residual head without hidden layers" "--residual needs --hidden" --space "$work/train_space.safetensors" \
+    --features "$work/train_x.npy" --labels "$work/train_y.npy" --residual
+"$cli" train --space "$work/train_space.safetensors" --features "$work/train_x.npy" --labels "$work/train_y.npy" \
+    --version 7 --output "$work/train_residual.safetensors" --hidden 16 --residual --epochs 2 --quiet >/dev/null
+expect "train --residual stores a skip layer" python3 -c "
+import stasis, sys, json
+e = stasis.Encoder.open(sys.argv[1])
+assert any(l['type'] == 'skip' for l in json.loads(e.metadata('stasis.layers')))" "$work/train_residual.safetensors"
 "$cli" space create --kind simplex --classes 9 "$work/train_other.safetensors" >/dev/null
 train_fails "a previous encoder of another space" "belongs to space" --space "$work/train_other.safetensors" \
     --features "$work/train_x.npy" --labels "$work/train_y.npy" --previous "$work/train_v1.safetensors" \

@@ -139,3 +139,27 @@ def test_bad_input_changes_nothing(tmp_path):
         stasis.train(space, x, y, version=1, alignment="hoc")
     assert len(space) == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_residual_head_is_mlp_plus_a_linear_skip(tmp_path):
+    """The encoder of a residual head computes normalize(MLP(x) + S x) from the tensors it saved."""
+    from safetensors.numpy import load_file
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((400, 12)).astype(np.float32)
+    y = rng.integers(0, 5, 400)
+    space = stasis.Space("simplex", 8)
+    encoder = stasis.train(space, x, y, version=1, hidden=(24,), residual=True, epochs=2)
+    path = tmp_path / "residual.safetensors"
+    encoder.save(str(path))
+    t = load_file(str(path))
+    assert sorted(t) == [f"layers.{i}.{p}" for i in (0, 2, 3) for p in ("bias", "weight")]
+    assert t["layers.3.weight"].shape == (7, 12)  # skip: input width -> output width
+    hidden = np.maximum(x @ t["layers.0.weight"].T + t["layers.0.bias"], 0)
+    out = hidden @ t["layers.2.weight"].T + t["layers.2.bias"] + x @ t["layers.3.weight"].T + t["layers.3.bias"]
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    np.testing.assert_allclose(encoder.encode(x), out, atol=1e-5)
+    assert stasis.training_summary(encoder)["recipe"]["residual"] is True
+    assert np.array_equal(stasis.Encoder.open(str(path)).encode(x), encoder.encode(x))
+    with pytest.raises(stasis.InvalidArgumentError, match="residual head needs hidden layers"):
+        stasis.train(space, x, y, version=2, residual=True)

@@ -11,10 +11,14 @@ enum Layer: Equatable {
     case layerNorm(gamma: [Float]?, beta: [Float]?, eps: Float)
     /// y = x · scale + shift per channel (folded BatchNorm).
     case affine(scale: [Float], shift: [Float])
+    /// y = x + x₀ Wᵀ + b, x₀ the encoder's input: the linear skip of a residual head. W is
+    /// outputs × inputs; it needs x₀, so the encoder applies it (`addSkip`), not `apply`.
+    case skip(weight: [Float], bias: [Float]?, inputs: Int, outputs: Int)
 
     /// Output width given the input width.
     func outputWidth(_ width: Int) -> Int {
         if case .linear(_, _, _, let outputs) = self { return outputs }
+        if case .skip(_, _, _, let outputs) = self { return outputs }
         return width
     }
 
@@ -65,6 +69,23 @@ enum Layer: Equatable {
             for r in 0..<rows {
                 let x = input + r * width, y = output + r * width
                 for j in 0..<width { y[j] = x[j] * scale[j] + shift[j] }
+            }
+        case .skip:
+            break  // needs the encoder input: see addSkip
+        }
+    }
+
+    /// For `.skip`: output += x₀ Wᵀ + b over `rows` rows, x₀ the encoder's input rows.
+    func addSkip(rows: Int, encoderInput: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        guard case .skip(let weight, let bias, let inputs, let outputs) = self else { return }
+        weight.withUnsafeBufferPointer { w in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
+                        1, encoderInput, Int32(inputs), w.baseAddress, Int32(inputs), 1, output, Int32(outputs))
+        }
+        if let bias {
+            for r in 0..<rows {
+                let row = output + r * outputs
+                for j in 0..<outputs { row[j] += bias[j] }
             }
         }
     }

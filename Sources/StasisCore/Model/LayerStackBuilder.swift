@@ -44,6 +44,18 @@ enum LayerStackBuilder {
                 let bias = spec.bias == false ? nil : try tensor("bias", shape: [outputs], required: spec.bias == true)
                 layers.append(.linear(weight: weight, bias: bias, inputs: width, outputs: outputs))
                 width = outputs
+            case "skip":
+                // The linear skip of a residual head: adds W x₀ + b (x₀ the encoder input) to the
+                // running activations, so it keeps the width and reads the input width.
+                if let declared = spec.in, declared != inputWidth {
+                    throw StasisError.invalid("layer \(i) (skip) declares in = \(declared) but the encoder input has width \(inputWidth)")
+                }
+                if let declared = spec.out, declared != width {
+                    throw StasisError.invalid("layer \(i) (skip) declares out = \(declared) but receives width \(width)")
+                }
+                let weight = try tensor("weight", shape: [width, inputWidth], required: true)!
+                let bias = spec.bias == false ? nil : try tensor("bias", shape: [width], required: spec.bias == true)
+                layers.append(.skip(weight: weight, bias: bias, inputs: inputWidth, outputs: width))
             case "relu":
                 layers.append(.relu)
             case "gelu":
@@ -78,7 +90,7 @@ enum LayerStackBuilder {
                 used.insert("layers.\(i).num_batches_tracked")
                 layers.append(.affine(scale: scale, shift: shift))
             default:
-                throw StasisError.invalid("layer \(i) has unknown type '\(spec.type)' (linear, relu, gelu, layernorm, batchnorm)")
+                throw StasisError.invalid("layer \(i) has unknown type '\(spec.type)' (linear, relu, gelu, layernorm, batchnorm, skip)")
             }
         }
         if let stray = tensors.keys.sorted().first(where: { !used.contains($0) }) {

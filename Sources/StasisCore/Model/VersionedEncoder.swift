@@ -91,7 +91,9 @@ public final class VersionedEncoder: @unchecked Sendable {
             front.update(from: input + start * inputDimension, count: rows * inputDimension)
             var current = front, spare = back, width = inputDimension
             for layer in layers {
-                if case .linear = layer {
+                if case .skip = layer {
+                    layer.addSkip(rows: rows, encoderInput: input + start * inputDimension, output: current)
+                } else if case .linear = layer {
                     layer.apply(rows: rows, width: width, input: current, output: spare)
                     swap(&current, &spare)
                 } else {

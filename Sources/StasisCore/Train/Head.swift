@@ -1,6 +1,8 @@
 /// The trainable layer stack of one head, and its conversion to the encoder file's layer spec.
 final class Head {
     let layers: [TrainableLayer]
+    /// The residual head's linear skip from the input to the output, added to the stack's output.
+    let skip: TrainableLayer?
     let inputWidth: Int
     let outputWidth: Int
 
@@ -22,11 +24,14 @@ final class Head {
         }
         layers.append(.make(.linear(inputs: width, outputs: outputWidth), width: width, bias: options.bias, generator: &generator))
         self.layers = layers
+        skip = options.residual && !options.hidden.isEmpty
+            ? .make(.linear(inputs: inputWidth, outputs: outputWidth), width: inputWidth, bias: options.bias, generator: &generator)
+            : nil
         self.inputWidth = inputWidth
         self.outputWidth = outputWidth
     }
 
-    var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    var parameters: [Parameter] { layers.flatMap(\.parameters) + (skip?.parameters ?? []) }
 
     var hasBatchNorm: Bool { layers.contains { if case .batchNorm = $0.kind { true } else { false } } }
 
@@ -36,6 +41,10 @@ final class Head {
             current = layer.forward(current, rows: rows, width: width, training: training)
             width = layer.outputWidth(width)
         }
+        if let skip {
+            let shortcut = skip.forward(x, rows: rows, width: inputWidth, training: training)
+            for i in 0..<current.count { current[i] += shortcut[i] }
+        }
         return current
     }
 
@@ -43,6 +52,8 @@ final class Head {
     func backward(_ dz: [Float], rows: Int) {
         var widths = [inputWidth]
         for layer in layers { widths.append(layer.outputWidth(widths.last!)) }
+        // The skip sees the head's input, which needs no gradient: only its parameters get one.
+        _ = skip?.backward(dz, rows: rows, width: inputWidth, needInput: false)
         var gradient = dz
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             gradient = layers[index].backward(gradient, rows: rows, width: widths[index], needInput: index > 0)
@@ -81,6 +92,11 @@ final class Head {
                 tensors["layers.\(i).running_mean"] = ([layer.runningMean.count], layer.runningMean)
                 tensors["layers.\(i).running_var"] = ([layer.runningVariance.count], layer.runningVariance)
             }
+        }
+        if let skip {
+            let i = layers.count
+            for parameter in skip.parameters { tensors["layers.\(i).\(parameter.name)"] = (parameter.shape, parameter.values) }
+            specs.append(LayerSpec(type: "skip", in: inputWidth, out: outputWidth, bias: skip.parameters.count > 1))
         }
         return (specs, tensors)
     }

@@ -52,6 +52,8 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
 
     public struct Recipe: Codable, Sendable, Equatable {
         public var hidden: [Int]
+        /// true for a residual head (linear skip from input to output); absent in older files.
+        public var residual: Bool?
         public var activation: String
         public var normalization: String
         public var bias: Bool

@@ -27,6 +27,9 @@ public struct TrainingOptions: Sendable {
     public var version: UInt32
     /// Hidden layer widths; each hidden layer is Linear → [norm] → activation. Empty: one Linear.
     public var hidden: [Int] = []
+    /// With hidden layers: add a linear skip from the input to the output (y = MLP(x) + S x), the
+    /// residual head of docs/compatibility.md. Needs hidden layers (refused without them).
+    public var residual = false
     /// "relu" or "gelu" (exact), the activation after each hidden layer.
     public var activation = "relu"
     /// "none", "layernorm" or "batchnorm", after each hidden Linear.

@@ -172,7 +172,8 @@ struct TrainingRun {
             validationLoss: validationIndices.isEmpty ? nil : last.validationLoss,
             validationAccuracy: validationIndices.isEmpty ? nil : last.validation,
             recipe: .init(
-                hidden: options.hidden, activation: options.activation, normalization: options.normalization,
+                hidden: options.hidden, residual: options.residual && !options.hidden.isEmpty ? true : nil,
+                activation: options.activation, normalization: options.normalization,
                 bias: options.bias, optimizer: options.optimizer.rawValue, learningRate: options.learningRate,
                 weightDecay: options.weightDecay, momentum: options.momentum, batchSize: options.batchSize,
                 warmupEpochs: options.warmupEpochs, schedule: "cosine", logitScale: options.logitScale,

@@ -84,6 +84,9 @@ enum TrainingValidation {
         guard options.hidden.count <= 16, options.hidden.allSatisfy({ (1...65536).contains($0) }) else {
             throw StasisError.invalid("hidden widths must be 1...65536 (at most 16 layers), got \(options.hidden)")
         }
+        guard !options.residual || !options.hidden.isEmpty else {
+            throw StasisError.invalid("a residual head needs hidden layers (the skip is added to an MLP's output); give hidden widths")
+        }
         guard ["relu", "gelu"].contains(options.activation) else {
             throw StasisError.invalid("activation must be 'relu' or 'gelu', got '\(options.activation)'")
         }

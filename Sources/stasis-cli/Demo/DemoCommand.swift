@@ -46,6 +46,8 @@ extension Stasis {
         var alignmentScale: Double = 20
         @Option(help: "Hidden layer widths of the v2 head, comma-separated; 'none' for linear (v1 is linear).")
         var hidden: String = "2048"
+        @Flag(help: "No linear skip around v2's hidden layers (a plain MLP head).")
+        var noResidual = false
         @Flag(help: "Train v2 on labelled rows only (no unlabelled paired sample in its alignment term).")
         var noPairedAlignment = false
         @Option(help: "Training seed.")
@@ -106,6 +108,7 @@ extension Stasis {
                 return width
             }
             recipe.pairs = noPairedAlignment ? 0 : pairCount
+            recipe.v2Residual = !noResidual
             let upgrade = try DemoUpgrade.run(corpus, recipe: recipe, progress: progress)
             let legacy = skipLegacy ? nil : try DemoLegacy.run(corpus, pairCount: pairCount,
                                                                 steps: steps ?? (quick ? 4 : 10), progress: progress)
@@ -152,7 +155,8 @@ extension Stasis {
                                         newNew: mapMatrix.count > 1 && mapMatrix[1].count > 1 ? mapMatrix[1][1] ?? .nan : .nan)
             let upgradeSummary = DemoSummary.Upgrade(
                 spaceKind: upgrade.space.kind.rawValue, spaceClasses: upgrade.space.classCount, dimension: upgrade.space.dimension,
-                epochs: recipe.epochs, v2Hidden: recipe.v2Hidden, alignment: recipe.alignment.rawValue, pairs: recipe.pairs,
+                epochs: recipe.epochs, v2Hidden: recipe.v2Hidden,
+                v2Residual: recipe.v2Residual && !recipe.v2Hidden.isEmpty, alignment: recipe.alignment.rawValue, pairs: recipe.pairs,
                 v1TrainRows: upgrade.v1TrainRows, v2TrainRows: upgrade.v2TrainRows,
                 v1Temperature: upgrade.v1.temperature, v2Temperature: upgrade.v2.temperature, metric: upgrade.report.metric,
                 top1: DemoSummary.Cells(upgrade.report), map: map, byRole: byRole, servedTop1: upgrade.servedTop1,

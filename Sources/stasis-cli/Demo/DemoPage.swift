@@ -86,7 +86,7 @@ struct DemoPage {
         return """
             <section class="panel"><h3>Stages 1–2 · Stationary from day one, then the upgrade</h3>
             <p class="hint">A d-Simplex space with \(up.spaceClasses) pre-allocated classes (\(up.dimension)-d). v1: a head on the old model's features, \(summary.data.v1Classes) classes, \(up.v1TrainRows) rows\(temperature(up.v1Temperature)). \
-            v2: a head with a hidden layer on the new model's features, \(summary.data.v1Classes + summary.data.v2Classes) classes, \(up.v2TrainRows) rows, aligned with v1 (HOC) on them and on \(up.pairs) unlabelled paired gallery items\(temperature(up.v2Temperature)); \(up.epochs) epochs each. \
+            v2: \(up.v2Residual ? "a residual head (hidden layer \(up.v2Hidden.map(String.init).joined(separator: ", ")) plus a linear skip)" : up.v2Hidden.isEmpty ? "a linear head" : "a head with hidden layer \(up.v2Hidden.map(String.init).joined(separator: ", "))") on the new model's features, \(summary.data.v1Classes + summary.data.v2Classes) classes, \(up.v2TrainRows) rows, aligned with v1 (HOC) on them and on \(up.pairs) unlabelled paired gallery items\(temperature(up.v2Temperature)); \(up.epochs) epochs each. \
             Top-1 (%) of the queries of each group against the whole gallery. ECC: new→old beats old→old. <a href="upgrade-report.html">Full compatibility report</a>.</p>
             <table><tr><th>queries of</th><th>old→old</th><th>new→old</th><th>new→new</th><th>ECC</th></tr>\(rows)</table></section>
 

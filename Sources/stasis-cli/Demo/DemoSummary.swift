@@ -54,6 +54,7 @@ struct DemoSummary: Codable {
         let dimension: Int
         let epochs: Int
         let v2Hidden: [Int]
+        let v2Residual: Bool
         let alignment: String
         let pairs: Int
         let v1TrainRows: Int

@@ -5,7 +5,7 @@ import StasisCore
 ///
 /// Recipe (chosen on this corpus, see docs/demo.md for the runs behind it): a d-Simplex with room
 /// for more classes than either version knows; raw features, logit scale 10; v1 a linear head;
-/// v2 a head with one hidden layer of 2048, aligned with v1 by HOC (mu 20) on its labelled rows
+/// v2 a residual head (a 2048-wide hidden layer plus a linear skip), aligned with v1 by HOC (mu 20) on its labelled rows
 /// plus an unlabelled paired sample of gallery items. Softmax features made v2 "pass" only by
 /// crippling v1 on classes it never saw (old→old 27.6 against 47.9), so the demo does not use them.
 struct DemoUpgrade {
@@ -19,6 +19,8 @@ struct DemoUpgrade {
         var alignmentScale = 20.0
         /// Hidden widths of the v2 head (v1 stays linear: a day-one model kept simple).
         var v2Hidden: [Int] = [2048]
+        /// A linear skip from input to output around v2's hidden layer (a residual head).
+        var v2Residual = true
         /// Gallery items whose features both models give, unlabelled, for v2's alignment term.
         var pairs = 0
     }
@@ -62,6 +64,7 @@ struct DemoUpgrade {
         configure(&v2Options, recipe)
         v2Options.alignment = recipe.alignment
         v2Options.hidden = recipe.v2Hidden
+        v2Options.residual = recipe.v2Residual && !recipe.v2Hidden.isEmpty
         v2Options.backbone = data.newName
         var v2Data = TrainingData(features: data.rows(v2Rows, of: data.new), count: v2Rows.count,
                                   dimension: data.new.columns, labels: data.classLabels(v2Rows))

@@ -86,6 +86,7 @@ class _Options(ctypes.Structure):
         ("backbone", c_char_p),
         ("notes", c_char_p),
         ("progress_interval", c_int64),
+        ("residual", c_int32),
     ]
 
 
@@ -169,6 +170,7 @@ def train(
     progress_interval=0,
     backbone=None,
     notes=None,
+    residual=False,
 ):
     """Trains model ``version`` of an encoder head into ``space`` and returns it (not saved).
 
@@ -178,6 +180,8 @@ def train(
     the same items, needed by ``alignment="hoc"`` or ``"cl2r"``; ``paired_features`` /
     ``paired_previous_features`` add an unlabelled paired sample to the alignment term.
     ``alignment_weight`` is the compatibility/accuracy knob (None: the recipe's default).
+    ``residual=True`` (with ``hidden``) adds a trained linear skip from the input to the output,
+    y = MLP(x) + S x: the residual head that came closest to compatibility on real data.
     ``feature="softmax"`` makes the encoder produce normalize(softmax(z W^T / T) W), T chosen on
     the validation split unless ``temperature`` is given. ``progress(report)`` is called with a
     TrainProgress at each epoch's end (and every ``progress_interval`` steps); returning False
@@ -223,6 +227,7 @@ def train(
     options.normalization = _choice("normalization", normalization)
     options.no_bias = 0 if bias else 1
     options.progress_interval = checked_int(progress_interval, "progress_interval", 0, 2**31 - 1)
+    options.residual = 1 if residual else 0
     options.backbone = backbone.encode() if backbone else None
     options.notes = notes.encode() if notes else None
 
