@@ -321,8 +321,10 @@ class MilvusGallery:
             raise InvalidArgumentError(f"queries must be a 2-D array (n x dim), got shape {rows.shape}")
         if rows.shape[1] != dim:
             raise DimensionMismatchError(f"queries have {rows.shape[1]} columns, version {int(version)} is {dim}-d")
-        if not np.all(np.isfinite(rows)):
-            raise InvalidArgumentError("queries must be finite")
+        norms = np.linalg.norm(rows, axis=1)
+        if not np.all(np.isfinite(rows)) or np.any(norms == 0):
+            raise InvalidArgumentError("queries must be finite and non-zero")
+        rows = rows / norms[:, None]  # cosines, as the stored rows are unit rows
         k = checked_int(k, "k", 1, 16384)
         parts = self._parts(version, versions)
         n = rows.shape[0]
@@ -361,12 +363,16 @@ class MilvusGallery:
         rows = np.ascontiguousarray(queries, dtype=np.float32)
         if rows.ndim != 2 or rows.shape[1] != dim or rows.shape[0] < 2:
             raise InvalidArgumentError(f"calibration needs at least 2 queries of {dim} columns, got {rows.shape}")
+        norms = np.linalg.norm(rows, axis=1)
+        if not np.all(np.isfinite(rows)) or np.any(norms == 0):
+            raise InvalidArgumentError("calibration queries must be finite and non-zero")
+        rows = rows / norms[:, None]
         k = checked_int(k, "k", 1, 16384)
         for space, collection, route, expression in self._parts(version, None):
             scores, ids, _ = self._part_search(collection, self._map(rows, route), k, expression)
             values = scores[ids >= 0].astype(np.float64)
             if values.size >= 2:
-                self._calibration[(int(version), space)] = (float(values.mean()), max(float(values.std()), 1e-6))
+                self._calibration[(int(version), space)] = (float(values.mean()), max(float(values.std(ddof=1)), 1e-6))
 
     def close(self):
         """Closes the client (milvus-lite flushes its file)."""
