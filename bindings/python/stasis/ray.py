@@ -159,6 +159,7 @@ class ArrayFeatures:
     def __init__(self, source, ids=None):
         self.source = str(source) if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__") else source
         self.ids = None if ids is None else np.ascontiguousarray(ids, dtype=np.int64)
+        self._order = None if ids is None else np.argsort(self.ids, kind="stable")  # sorted once, not per batch
         self._rows = None
 
     def __getstate__(self):
@@ -173,11 +174,12 @@ class ArrayFeatures:
         if self.ids is None:
             rows = ids
             bad = (rows < 0) | (rows >= self._rows.shape[0])
+        elif self.ids.size == 0:
+            rows, bad = np.zeros_like(ids), np.ones(ids.shape, bool)
         else:
-            order = np.argsort(self.ids, kind="stable")
-            where = np.searchsorted(self.ids, ids, sorter=order)
-            where = np.minimum(where, len(order) - 1)
-            rows = order[where]
+            where = np.searchsorted(self.ids, ids, sorter=self._order)
+            where = np.minimum(where, len(self._order) - 1)
+            rows = self._order[where]
             bad = self.ids[rows] != ids
         if bad.any():
             raise NotFoundError(f"no features for id {int(ids[bad][0])} ({int(bad.sum())} ids missing)")
