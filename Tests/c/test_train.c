@@ -125,6 +125,8 @@ static void test_train_and_summary(void) {
     residual.epochs = 2;
     stasis_encoder* skip = NULL;
     CHECK(stasis_train_ids(space, N, DIM, x, labels, NULL, 0, NULL, 4, &residual, &skip) == STASIS_OK);
+    const char* fresh_layers = NULL;
+    CHECK(stasis_encoder_metadata(skip, "stasis.layers", &fresh_layers) == STASIS_OK && strstr(fresh_layers, "\"skip\"") != NULL);
     snprintf(path, sizeof path, "%s/trained_residual.safetensors", scratch);
     CHECK(stasis_encoder_save(skip, path) == STASIS_OK);
     stasis_encoder* skip_reloaded = NULL;

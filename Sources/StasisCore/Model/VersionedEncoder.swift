@@ -46,6 +46,9 @@ public final class VersionedEncoder: @unchecked Sendable {
         merged[EncoderFile.versionKey] = String(version)
         merged[EncoderFile.inputKey] = String(inputDimension)
         merged[EncoderFile.outputKey] = String(width)
+        // The layer spec as the file will store it, so a freshly trained encoder answers the same
+        // metadata queries as the same encoder reopened from disk.
+        merged[EncoderFile.layersKey] = try StasisMetadata.json(layerSpecs)
         self.metadata = merged
     }
 
