@@ -107,6 +107,11 @@ int fshim_kernel_ip4(int variant, const float* x, const float* const* y, size_t 
 /// out[4 * i + j] = <x[i], y[j]> for i, j < 4 with `variant`; FSHIM_INVALID when it is unavailable.
 int fshim_kernel_ip4x4(int variant, const float* const* x, const float* const* y, size_t d, float* out);
 
+/// Copies the stored vectors of the `n` slots `keys` (each in 0..<ntotal, checked) into
+/// out[n * dim], as decoded from the index's storage: exact for Flat and HNSW over flat storage,
+/// approximations for SQ and PQ codes. IVF needs a direct map Stasis does not keep: FSHIM_INVALID.
+int fshim_reconstruct(const fshim_index* index, int64_t n, const int64_t* keys, float* out, char* err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -90,6 +90,17 @@ final class FaissIndex: @unchecked Sendable {
         return (scores, labels)
     }
 
+    /// The stored vectors of `slots` (each < count), row after row, as decoded from storage.
+    func reconstruct(_ slots: [Int64], dimension: Int) throws -> [Float] {
+        var out = [Float](repeating: 0, count: slots.count * dimension)
+        try Self.check(codeContext: "reconstruct") { err in
+            slots.withUnsafeBufferPointer { keys in
+                out.withUnsafeMutableBufferPointer { fshim_reconstruct(handle, Int64(keys.count), keys.baseAddress, $0.baseAddress, err) }
+            }
+        }
+        return out
+    }
+
     func serialized() throws -> [UInt8] {
         var data: UnsafeMutablePointer<UInt8>?
         var size = 0
