@@ -2,9 +2,9 @@
 and with a log in each sync mode (off, a background flush every --interval ms, fsync every call),
 reported as ratios to no log. Also the cost of one compaction and of one checkpoint.
 
-    python3 benchmarks/wal.py [--adds 2000] [--batch 1] [--dim 128] [--interval 10] [--dir /tmp]
+    python3 benchmarks/wal.py [--adds 2000] [--batch 1] [--dim 128] [--interval 10] [--repeat 5] [--dir /tmp]
 
-Each mode starts from an empty index and a fresh log in --dir (the log's file system decides the
+Each run starts from an empty index and a fresh log in --dir (the log's file system decides the
 fsync cost: run it where your logs will live). Prints a table and, with --json, one JSON object.
 """
 import argparse
@@ -43,14 +43,17 @@ def main():
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--interval", type=int, default=10, help="flush interval (ms) of the interval mode")
     parser.add_argument("--dir", default=None, help="where the index and logs go (default: a temporary directory)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per mode; the best counts")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     directory = args.dir or tempfile.mkdtemp(prefix="stasis-wal-bench-")
+    os.makedirs(directory, exist_ok=True)
     x = np.random.default_rng(0).standard_normal((args.adds, args.dim)).astype(np.float32)
     modes = ["none", "off", "interval", "every_call"]
-    rates = {}
-    for mode in modes:  # best of 3 runs per mode
-        rates[mode] = max(run(mode, x, args.batch, args.dim, directory, args.interval) for _ in range(3))
+    rates = {mode: 0.0 for mode in modes}
+    for _ in range(args.repeat):  # modes interleaved so drift in the machine's load hits all alike
+        for mode in modes:
+            rates[mode] = max(rates[mode], run(mode, x, args.batch, args.dim, directory, args.interval))
 
     # Compaction and checkpoint of a 100k-vector index with a third of it removed.
     index = stasis.Index(args.dim, "Flat")
@@ -61,7 +64,10 @@ def main():
     report = index.compact()
     compact_seconds = time.perf_counter() - start
     path = os.path.join(directory, "bench-big.stasis")
-    index.enable_wal(os.path.join(directory, "bench-big.wal"))
+    big_wal = os.path.join(directory, "bench-big.wal")
+    if os.path.exists(big_wal):
+        os.unlink(big_wal)
+    index.enable_wal(big_wal)
     start = time.perf_counter()
     index.checkpoint(path)
     checkpoint_seconds = time.perf_counter() - start

@@ -1,3 +1,4 @@
+import CFaissShim
 import Testing
 @testable import StasisCore
 
@@ -23,6 +24,20 @@ import Testing
             ends.append(bytes.count)
         }
         return (bytes, ends)
+    }
+
+    @Test func crc32cMatchesTheStandardAndItsTable() {
+        let check = Array("123456789".utf8)
+        #expect(check.withUnsafeBytes { fshim_crc32c(0, $0.baseAddress, $0.count) } == 0xE306_9283)
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            bytes.withUnsafeBytes { raw in
+                var table: UInt32 = 0
+                fshim_crc32c_table_for_tests(17, raw.baseAddress, raw.count, &table)
+                #expect(fshim_crc32c(17, raw.baseAddress, raw.count) == table, "length \(length)")
+            }
+        }
     }
 
     @Test func roundTrip() throws {

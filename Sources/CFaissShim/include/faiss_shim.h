@@ -112,6 +112,12 @@ int fshim_kernel_ip4x4(int variant, const float* const* x, const float* const* y
 /// approximations for SQ and PQ codes. IVF needs a direct map Stasis does not keep: FSHIM_INVALID.
 int fshim_reconstruct(const fshim_index* index, int64_t n, const int64_t* keys, float* out, char* err);
 
+/// CRC-32C of n bytes, continuing `crc` (0 to start): the write-ahead log's checksum. Uses SSE4.2
+/// when the CPU has it. Never fails.
+uint32_t fshim_crc32c(uint32_t crc, const void* data, size_t n);
+/// The table implementation alone (test hook: must equal fshim_crc32c). Returns 0.
+int fshim_crc32c_table_for_tests(uint32_t crc, const void* data, size_t n, uint32_t* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,9 @@
+import CFaissShim
+
 /// The write-ahead log's byte layout: a fixed header, then one record per acknowledged mutation.
-/// All integers little-endian; checksums are FNV-1a 64 (`Checksum`), like the index container.
+/// All integers little-endian; checksums are CRC-32C (hardware-assisted, `fshim_crc32c`) stored
+/// zero-extended in 8 bytes: a log appends on every mutating call, so its checksum must cost little
+/// next to the add itself (FNV-1a, the index container's, runs at about a byte per nanosecond).
 ///
 ///     header (32 bytes)   "STASISWL", format UInt32 (1), reserved UInt32 (0),
 ///                         base sequence UInt64, checksum UInt64 of the first 24 bytes
@@ -147,9 +151,7 @@ enum WALRecord {
     }
 
     private static func checksum(_ bytes: [UInt8]) -> UInt64 {
-        var sum = Checksum()
-        sum.update(array: bytes)
-        return sum.value
+        UInt64(bytes.withUnsafeBytes { fshim_crc32c(0, $0.baseAddress, $0.count) })
     }
 
     private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
