@@ -11,4 +11,4 @@ export STASIS_CRASH_TRIALS="${STASIS_CRASH_TRIALS:-200}"
 echo "== crafted index payloads: $STASIS_FUZZ_EDITS edits per index type =="
 python3 -m pytest -q Tests/python/test_hardening.py -k crafted
 echo "== crash-kill: $STASIS_CRASH_TRIALS writers killed with SIGKILL, every acknowledged change checked =="
-python3 -m pytest -q Tests/python/test_crash_kill.py
+python3 -m pytest -q -s Tests/python/test_crash_kill.py -k sigkill

@@ -79,7 +79,10 @@ def check_vectors(index, state, rng):
 def test_sigkill_during_writes_loses_nothing_acknowledged(tmp_path, factory):
     rng = random.Random(19)
     path, wal = str(tmp_path / "crash.stasis"), str(tmp_path / "crash.wal")
-    state, next_id, kills_in_flight = {}, 0, 0
+    state, next_id = {}, 0
+    # Where the kills landed: the operation in flight ("between" calls when none), and for
+    # mutations whether it had reached the log. Printed for `make soak` (pytest -s).
+    landed = {}
     trials = max(1, TRIALS // 2)
     for trial in range(trials):
         ack = tmp_path / f"ack-{trial}"
@@ -123,11 +126,15 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(tmp_path, factory):
             seen = observed(index, candidates)
             assert seen in (state, after), f"trial {trial}: recovered state differs from the acknowledged one"
             assert len(index) == len(seen)
-            if seen == after and pending is not None and after != state:
-                kills_in_flight += 1
+            kind = pending.split()[0] if pending else "between"
+            if pending and after != state:
+                kind += " (logged)" if seen == after else " (not logged)"
+            landed[kind] = landed.get(kind, 0) + 1
             state = seen
             check_vectors(index, state, rng)
     assert len(state) > 0
+    print(f"\n{factory}: {trials} kills, {len(state)} live vectors at the end; kills by operation in flight: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(landed.items())))
 
 
 def test_crash_writer_refuses_a_log_in_use(tmp_path):
