@@ -6,7 +6,7 @@ extension Stasis.IndexCommand {
     /// vectors (docs/durability.md, "Compaction").
     struct Compact: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rebuild an index file from its live vectors, reclaiming removed and replaced slots (Flat, HNSW).",
+            abstract: "Rebuild an index file from its live vectors, reclaiming removed and replaced slots.",
             discussion: """
                 Examples:
                   stasis index compact gallery.stasis

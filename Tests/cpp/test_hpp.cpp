@@ -391,7 +391,7 @@ void test_wal_and_compaction() {
     CHECK(reclaimed.first == 3 && reclaimed.second > 0);
     back.checkpoint(path);
     back.disable_wal();
-    stasis::Index ivf = stasis::Index::create(DIM, "IVF2,Flat");
+    stasis::Index ivf = stasis::Index::create(DIM, "HNSW16,SQ8");
     try {
         ivf.compact();
         CHECK(false);

@@ -127,10 +127,24 @@ def test_compaction_hnsw_and_refusals():
     result = index.search(x[100:], 1, ef_search=128)
     assert (result.ids[:, 0] == np.arange(100, 300)).mean() > 0.95
     assert set(result.versions[:, 0].tolist()) == {3}
-    ivf = stasis.Index(D, "IVF4,Flat")
-    ivf.train(x)
-    with pytest.raises(stasis.UnsupportedError, match="stores codes"):
-        ivf.compact()
+    sq = stasis.Index(D, "HNSW16,SQ8")
+    with pytest.raises(stasis.UnsupportedError, match="re-encode"):
+        sq.compact()
+
+
+@pytest.mark.parametrize("factory", ["IVF8,Flat", "IVF8,SQ8", "IVF8,PQ4"])
+def test_ivf_compaction_copies_codes_results_identical(factory):
+    index = stasis.Index(D, factory)
+    x = rows(600, 9)
+    index.train(x)
+    index.add(x, np.arange(600), 1)
+    index.remove(np.arange(0, 600, 2))
+    queries = rows(20, 10)
+    before = index.search(queries, 10, nprobe=8)
+    assert index.compact()["slots_reclaimed"] == 300
+    after = index.search(queries, 10, nprobe=8)
+    np.testing.assert_array_equal(before.ids, after.ids)
+    np.testing.assert_array_equal(before.scores, after.scores)
 
 
 def test_compaction_while_searching():
