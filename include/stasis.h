@@ -280,6 +280,19 @@ STASIS_API stasis_status stasis_index_lookup(const stasis_index* index, int64_t 
                                              const int64_t* ids, uint8_t* out_found,
                                              uint32_t* out_versions);
 
+/*
+ * Durability contract (docs/durability.md). A save that returns STASIS_OK has written, fsynced
+ * and renamed the complete file into place (the directory fsync is attempted): after a crash or
+ * power loss the path holds that file or the previous one, each whole and checksummed, plus at
+ * most a `*.tmp-*` file to delete. Without a write-ahead log nothing changed after the last save
+ * survives a crash. With one (stasis_index_enable_wal), every add, upsert and remove that
+ * returned STASIS_OK survives the process being killed; it survives a power loss too when the
+ * log syncs every call (with STASIS_WAL_SYNC_INTERVAL, up to the last interval_ms may be lost;
+ * with STASIS_WAL_SYNC_OFF, whatever the OS had not written back). Reopening the saved file and
+ * enabling the log on it again replays those changes; a torn last record is dropped, never
+ * misread. Training and search defaults are not logged: save or checkpoint after changing them.
+ */
+
 /**
  * Saves the index to one file at `path`, atomically: the bytes go to a temporary file in the same
  * directory, which is fsynced and renamed over `path`, so a crash leaves either the previous file
@@ -311,7 +324,8 @@ STASIS_API stasis_status stasis_index_open(const char* path, stasis_index** out)
 /**
  * Reads an index file's header without loading its vectors and returns it as a JSON object:
  * {"format", "library", "dimension", "metric", "factory", "trained", "count", "slots",
- *  "versions": [{"version", "count"}...], "searchDefaults", "payloadBytes", "checksum"}.
+ *  "versions": [{"version", "count"}...], "searchDefaults", "payloadBytes", "checksum"} and,
+ *  when a write-ahead log was checkpointed into the file, "walSequence".
  * *out_json receives a NUL-terminated string to release with stasis_string_free.
  * Errors: as stasis_index_open, except that the checksum is not verified. Thread-safe.
  */
@@ -1214,6 +1228,88 @@ STASIS_API stasis_status stasis_backfill_curve(
     const int32_t* labels, int64_t new_dim, const float* new_vectors, int64_t query_count,
     int64_t query_dim, const float* queries, uint32_t query_version, const int32_t* query_labels,
     int64_t steps, double* out_fractions, double* out_values, double* out_area);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Durability: write-ahead log and compaction                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/** When the write-ahead log forces its appends to stable storage (fdatasync). */
+typedef enum stasis_wal_sync_mode {
+    /** Before every add / remove returns: acknowledged changes survive a power loss. Default. */
+    STASIS_WAL_SYNC_EVERY_CALL = 0,
+    /** By a background flush at most interval_ms after the append. */
+    STASIS_WAL_SYNC_INTERVAL = 1,
+    /** Never by the log; a killed process still loses nothing, a power loss may. */
+    STASIS_WAL_SYNC_OFF = 2,
+} stasis_wal_sync_mode;
+
+/**
+ * Options of stasis_index_enable_wal. Initialise with STASIS_WAL_OPTIONS_INIT (struct_size set,
+ * sync every call), then change fields. NULL instead means the defaults. Versioned by
+ * struct_size like stasis_search_options.
+ */
+typedef struct stasis_wal_options {
+    /** sizeof(stasis_wal_options), as compiled by the caller. Required. */
+    size_t struct_size;
+    /** A stasis_wal_sync_mode value. */
+    int32_t sync_mode;
+    /** Flush interval in milliseconds (1...3600000) for STASIS_WAL_SYNC_INTERVAL; else ignored. */
+    int32_t interval_ms;
+} stasis_wal_options;
+
+/** Initialiser for stasis_wal_options: struct_size set, sync every call. */
+#define STASIS_WAL_OPTIONS_INIT {sizeof(stasis_wal_options), STASIS_WAL_SYNC_EVERY_CALL, 0}
+
+/**
+ * Attaches a write-ahead log file to `index`: from now on every successful add, upsert
+ * (including stasis_index_add_features) and remove is appended to the log as a checksummed record
+ * before the call returns. When `wal_path` exists, its records newer than the index (the saved
+ * file remembers the last record it holds) are replayed first, so recovery after a crash is:
+ * stasis_index_open(saved file), then stasis_index_enable_wal(same log). A torn last record (the
+ * writer died mid-append) is dropped and cut off. When `wal_path` does not exist, an empty log is
+ * created; save or checkpoint the index once so the log has a file to apply to. One log serves
+ * one index at a time (it is locked while attached). Training and search defaults are not logged.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, bad options), STASIS_ERROR_UNSUPPORTED (a log is
+ * already attached; a field of a newer options struct), STASIS_ERROR_IO (cannot create, read,
+ * write or lock the log), STASIS_ERROR_CORRUPT_FILE (a damaged record with intact records after
+ * it, a log of another index or a later save, a record that does not apply),
+ * STASIS_ERROR_UNSUPPORTED_FORMAT. On error the index is unchanged and no log is attached.
+ * Exclusive on the index.
+ */
+STASIS_API stasis_status stasis_index_enable_wal(stasis_index* index, const char* wal_path,
+                                                 const stasis_wal_options* options);
+
+/** Syncs and detaches the log; the file stays, later changes are not logged. No-op without a
+ *  log. stasis_index_free does the same. Errors: INVALID_ARGUMENT (NULL). */
+STASIS_API stasis_status stasis_index_disable_wal(stasis_index* index);
+
+/**
+ * Folds the log into the index file: saves the index to `path` exactly like stasis_index_save,
+ * then restarts the log empty (atomically). A crash between the two is harmless: the saved file
+ * records the last log record it holds, and replay skips those. Searches continue meanwhile;
+ * mutations wait. Without a log this is stasis_index_save.
+ * Errors: as stasis_index_save; STASIS_ERROR_IO when the log cannot be restarted (the file is
+ * saved, the old log stays valid).
+ */
+STASIS_API stasis_status stasis_index_checkpoint(stasis_index* index, const char* path);
+
+/** Sets *out to the sequence number of the last logged change the index holds (0: none). */
+STASIS_API stasis_status stasis_index_wal_sequence(const stasis_index* index, uint64_t* out);
+
+/**
+ * Rebuilds the index from its live vectors, dropping the slots of removed and replaced vectors
+ * (which otherwise keep their space and search cost). Ids, versions and search defaults are kept;
+ * Flat and IVF search results are unchanged (IVF codes are copied, not re-encoded), HNSW rebuilds
+ * its graph (near-ties may reorder). Searches
+ * continue during the rebuild; the new structure is swapped in under the exclusive lock.
+ * *out_slots_reclaimed / *out_bytes_reclaimed (each may be NULL) receive the dead slots dropped
+ * and the bytes the saved file shrinks by. Not logged (it changes no id or version). Needs
+ * memory for a second copy of the index while it runs.
+ * Errors: STASIS_ERROR_UNSUPPORTED for HNSW over SQ codes (its graph would be rebuilt from decoded
+ * vectors: add the source vectors to a new index instead), STASIS_ERROR_OUT_OF_MEMORY.
+ */
+STASIS_API stasis_status stasis_index_compact(stasis_index* index, int64_t* out_slots_reclaimed,
+                                              int64_t* out_bytes_reclaimed);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -627,6 +627,29 @@ class Index : public detail::Handle<stasis_index, stasis_index_free> {
      *  with searches. Throws STASIS_ERROR_IO (`path` untouched). */
     void save(const std::string& path) const { detail::check(stasis_index_save(raw_, path.c_str())); }
 
+    /** Attaches a write-ahead log, replaying its records newer than the index first
+     *  (stasis_index_enable_wal; options: stasis_wal_options, nullptr = fsync every call). */
+    void enable_wal(const std::string& wal_path, const stasis_wal_options* options = nullptr) {
+        detail::check(stasis_index_enable_wal(raw_, wal_path.c_str(), options));
+    }
+    /** Syncs and detaches the log (stasis_index_disable_wal). */
+    void disable_wal() { detail::check(stasis_index_disable_wal(raw_)); }
+    /** Saves to `path`, then restarts the log empty (stasis_index_checkpoint). */
+    void checkpoint(const std::string& path) { detail::check(stasis_index_checkpoint(raw_, path.c_str())); }
+    /** Sequence number of the last logged change the index holds (stasis_index_wal_sequence). */
+    uint64_t wal_sequence() const {
+        uint64_t out = 0;
+        detail::check(stasis_index_wal_sequence(raw_, &out));
+        return out;
+    }
+    /** Rebuilds from the live vectors (stasis_index_compact); returns {slots, bytes} reclaimed.
+     *  Throws STASIS_ERROR_UNSUPPORTED for HNSW over SQ codes. */
+    std::pair<int64_t, int64_t> compact() {
+        int64_t slots = 0, bytes = 0;
+        detail::check(stasis_index_compact(raw_, &slots, &bytes));
+        return {slots, bytes};
+    }
+
     /** Trains IVF / PQ / SQ types on n x dim vectors (stasis_index_train). Exclusive. */
     void train(int64_t n, int64_t dim, const float* vectors) {
         detail::check(stasis_index_train(raw_, n, dim, vectors));

@@ -13,7 +13,7 @@ extension Stasis {
                   stasis index add gallery.stasis vectors.npy --ids ids.npy --version 1
                   stasis index search gallery.stasis queries.npy --k 10 --json
                 """,
-            subcommands: [Create.self, Add.self, Search.self, Remove.self, Inspect.self])
+            subcommands: [Create.self, Add.self, Search.self, Remove.self, Inspect.self, Compact.self, Checkpoint.self])
 
         struct Create: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -21,6 +21,7 @@ int hardening_lifecycle_child(const char* factory, const char* path); /* test_ha
 void test_evaluate(void); /* test_evaluate.c */
 void test_training(void);           /* test_train.c */
 void test_gallery(void);  /* test_gallery.c */
+void test_wal(void);      /* test_wal.c */
 
 
 #define DIM 32
@@ -460,6 +461,7 @@ int main(int argc, char** argv) {
     test_adapters();
     test_training();
     test_gallery();
+    test_wal();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

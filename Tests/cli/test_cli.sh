@@ -612,5 +612,36 @@ json=$("$cli" demo --quick --per-class 10 --epochs 1 --skip-legacy --json --outp
 json_parses "demo --json" "$json"
 expect "demo --json is demo.json" python3 -c "import json, sys; assert json.loads(sys.argv[1]) == json.load(open(sys.argv[2]))" "$json" "$work/demo2/demo.json"
 
+# Durability: index compact, index checkpoint (replaying a write-ahead log written by Python).
+python3 - "$work" <<'PY'
+import sys, numpy as np, stasis
+w = sys.argv[1]
+x = np.random.default_rng(8).standard_normal((100, 8)).astype(np.float32)
+index = stasis.Index(8, "Flat")
+index.add(x, np.arange(100), 1)
+index.remove(np.arange(30))
+index.save(w + "/cx.stasis")
+index.enable_wal(w + "/cx.wal")
+index.add(x[:5], np.arange(200, 205), 2)
+index.close()
+PY
+out=$("$cli" index compact "$work/cx.stasis")
+expect "index compact reports the reclaimed slots" grep -q "reclaimed 30 slots" <<<"$out"
+json=$("$cli" index compact "$work/cx.stasis" --json)
+json_parses "index compact --json" "$json"
+expect "index compact --json reports nothing left to reclaim" python3 -c "
+import json, sys; d = json.loads(sys.argv[1]); assert d['slotsReclaimed'] == 0 and d['count'] == 70, d" "$json"
+out=$("$cli" index checkpoint "$work/cx.stasis" --wal "$work/cx.wal")
+expect "index checkpoint replays the log" grep -q "replayed 1 logged changes" <<<"$out"
+expect "index checkpoint folds the log into the file" python3 -c "
+import os, sys, stasis; w = sys.argv[1]
+assert stasis.inspect(w + '/cx.stasis')['count'] == 75 and os.path.getsize(w + '/cx.wal') == 32" "$work"
+out=$("$cli" index compact "$work/ix.stasis")
+expect "index compact of an IVF index copies its codes" grep -q "reclaimed 2 slots" <<<"$out"
+fails "index compact of a missing file" "No such file" index compact "$work/missing.stasis"
+fails "index checkpoint with a log of another index" "another index" index checkpoint "$work/ix.stasis" --wal "$work/cx.wal"
+printf 'junk' >"$work/junk.wal"
+fails "index checkpoint with a non-log" "not a Stasis write-ahead log" index checkpoint "$work/cx.stasis" --wal "$work/junk.wal"
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

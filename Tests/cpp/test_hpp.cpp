@@ -370,6 +370,36 @@ void test_spans() {
 
 }  // namespace
 
+void test_wal_and_compaction() {
+    std::string path = std::string(scratch) + "/hpp-wal.stasis", log = std::string(scratch) + "/hpp-wal.log";
+    std::remove(log.c_str());
+    std::vector<float> x = random_rows(40, DIM, 9);
+    {
+        stasis::Index index = stasis::Index::create(DIM, "Flat");
+        index.save(path);
+        stasis_wal_options options = STASIS_WAL_OPTIONS_INIT;
+        options.sync_mode = STASIS_WAL_SYNC_OFF;
+        index.enable_wal(log, &options);
+        index.add(x, id_range(0, 40), 1);
+        index.remove({0, 1, 2});
+        CHECK(index.wal_sequence() == 2);
+    }
+    stasis::Index back = stasis::Index::open(path);
+    back.enable_wal(log);
+    CHECK(back.count() == 37 && back.wal_sequence() == 2);
+    std::pair<int64_t, int64_t> reclaimed = back.compact();
+    CHECK(reclaimed.first == 3 && reclaimed.second > 0);
+    back.checkpoint(path);
+    back.disable_wal();
+    stasis::Index ivf = stasis::Index::create(DIM, "HNSW16,SQ8");
+    try {
+        ivf.compact();
+        CHECK(false);
+    } catch (const stasis::Error& e) {
+        CHECK(e.status() == STASIS_ERROR_UNSUPPORTED);
+    }
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) scratch = argv[1];
     try {
@@ -380,6 +410,7 @@ int main(int argc, char** argv) {
         test_space_train_encoder();
         test_adapter_and_evaluate();
         test_gallery_and_backfill();
+        test_wal_and_compaction();
 #ifdef STASIS_HPP_HAS_SPAN
         test_spans();
 #endif

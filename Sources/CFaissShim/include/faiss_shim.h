@@ -107,6 +107,23 @@ int fshim_kernel_ip4(int variant, const float* x, const float* const* y, size_t 
 /// out[4 * i + j] = <x[i], y[j]> for i, j < 4 with `variant`; FSHIM_INVALID when it is unavailable.
 int fshim_kernel_ip4x4(int variant, const float* const* x, const float* const* y, size_t d, float* out);
 
+/// Copies the stored vectors of the `n` slots `keys` (each in 0..<ntotal, checked) into
+/// out[n * dim], as decoded from the index's storage: exact for Flat and HNSW over flat storage,
+/// approximations for SQ and PQ codes. IVF needs a direct map Stasis does not keep: FSHIM_INVALID.
+int fshim_reconstruct(const fshim_index* index, int64_t n, const int64_t* keys, float* out, char* err);
+
+/// An IVF index holding only the entries whose slot has new_slot[slot] >= 0 (an array of ntotal),
+/// renumbered to new_slot[slot] (0..<kept); codes are copied, not re-encoded, so every search
+/// result is unchanged. The source is only read. FSHIM_INVALID for a non-IVF index.
+int fshim_ivf_compact(const fshim_index* index, const int64_t* new_slot, int64_t kept, fshim_index** out,
+                      char* err);
+
+/// CRC-32C of n bytes, continuing `crc` (0 to start): the write-ahead log's checksum. Uses SSE4.2
+/// when the CPU has it. Never fails.
+uint32_t fshim_crc32c(uint32_t crc, const void* data, size_t n);
+/// The table implementation alone (test hook: must equal fshim_crc32c). Returns 0.
+int fshim_crc32c_table_for_tests(uint32_t crc, const void* data, size_t n, uint32_t* out);
+
 #ifdef __cplusplus
 }
 #endif

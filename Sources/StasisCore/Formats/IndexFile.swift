@@ -30,6 +30,8 @@ public enum IndexFile {
         var isTrained: Bool
         var slots: SlotTable
         var payload: [UInt8]
+        /// Last write-ahead log sequence the file holds (0: none).
+        var walSequence: UInt64 = 0
     }
 
     static func write(_ contents: Contents, to path: String) throws {
@@ -46,7 +48,8 @@ public enum IndexFile {
             versions: slots.countByVersion.sorted { $0.key < $1.key }
                 .map { IndexFileInfo.VersionCount(version: $0.key, count: $0.value) },
             searchDefaults: SearchOptions(efSearch: contents.defaults.efSearch, nprobe: contents.defaults.nprobe),
-            payloadBytes: contents.payload.count, checksum: checksum.hex)
+            payloadBytes: contents.payload.count, checksum: checksum.hex,
+            walSequence: contents.walSequence > 0 ? contents.walSequence : nil)
         let header = try encodeHeader(info)
 
         var headerChecksum = Checksum()
@@ -105,7 +108,7 @@ public enum IndexFile {
         try checkPayloadHeader(payload, info: info, path: path)
         return Contents(
             dimension: info.dimension, factory: info.factory, space: info.space, defaults: info.searchDefaults,
-            isTrained: info.trained, slots: slots, payload: payload)
+            isTrained: info.trained, slots: slots, payload: payload, walSequence: info.walSequence ?? 0)
     }
 
     /// Bounds on every header number, checked before any arithmetic or allocation uses them.

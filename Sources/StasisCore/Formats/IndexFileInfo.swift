@@ -29,4 +29,7 @@ public struct IndexFileInfo: Codable, Equatable, Sendable {
     public var payloadBytes: Int
     /// FNV-1a 64 (hex) over the slot columns and the payload.
     public var checksum: String
+    /// Sequence number of the last write-ahead log record folded into the file (absent when no
+    /// log was ever checkpointed into it); replay skips records up to it.
+    public var walSequence: UInt64? = nil
 }

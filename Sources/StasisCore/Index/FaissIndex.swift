@@ -90,6 +90,28 @@ final class FaissIndex: @unchecked Sendable {
         return (scores, labels)
     }
 
+    /// The stored vectors of `slots` (each < count), row after row, as decoded from storage.
+    func reconstruct(_ slots: [Int64], dimension: Int) throws -> [Float] {
+        var out = [Float](repeating: 0, count: slots.count * dimension)
+        try Self.check(codeContext: "reconstruct") { err in
+            slots.withUnsafeBufferPointer { keys in
+                out.withUnsafeMutableBufferPointer { fshim_reconstruct(handle, Int64(keys.count), keys.baseAddress, $0.baseAddress, err) }
+            }
+        }
+        return out
+    }
+
+    /// An IVF copy keeping the entries of slots with `newSlot[slot] >= 0`, renumbered to it; codes
+    /// are copied, so results are unchanged. `newSlot` has one entry per slot.
+    func ivfCompacted(newSlot: [Int64], kept: Int) throws -> FaissIndex {
+        var raw: OpaquePointer?
+        try Self.check(codeContext: "compact") { err in
+            newSlot.withUnsafeBufferPointer { fshim_ivf_compact(handle, $0.baseAddress, Int64(kept), &raw, err) }
+        }
+        guard let raw else { throw StasisError(.internalError, "Faiss returned no index") }
+        return try FaissIndex(handle: raw)
+    }
+
     func serialized() throws -> [UInt8] {
         var data: UnsafeMutablePointer<UInt8>?
         var size = 0

@@ -15,10 +15,18 @@ public final class VersionedIndex: @unchecked Sendable {
     /// other spaces are refused.
     public let space: String?
 
-    private let lock = ReadWriteLock()
-    private let faiss: FaissIndex
-    private var slots: SlotTable
-    private var defaults: SearchOptions
+    let lock = ReadWriteLock()
+    /// Serialises compactions, which build outside the exclusive lock (VersionedIndex+Compaction).
+    let compactionLock = ReadWriteLock()
+    /// Replaced only by compaction, under the exclusive lock.
+    var faiss: FaissIndex
+    var slots: SlotTable
+    var defaults: SearchOptions
+    /// The write-ahead log every mutation is appended to, when enabled (VersionedIndex+WAL).
+    var wal: WriteAheadLog?
+    /// Sequence number of the last logged mutation applied; saved in the file so that replay
+    /// skips the records the file already holds.
+    var walSequence: UInt64 = 0
 
     /// Largest vector dimension an index accepts.
     public static let maxDimension = 1 << 16
@@ -45,7 +53,11 @@ public final class VersionedIndex: @unchecked Sendable {
     }
 
     /// Reassembles an index read from a file (see `IndexFile`).
-    init(dimension: Int, factory: String, space: String?, faiss: FaissIndex, slots: SlotTable, defaults: SearchOptions) {
+    init(
+        dimension: Int, factory: String, space: String?, faiss: FaissIndex, slots: SlotTable, defaults: SearchOptions,
+        walSequence: UInt64
+    ) {
+        self.walSequence = walSequence
         self.dimension = dimension
         self.factory = factory
         self.space = space
@@ -115,32 +127,43 @@ public final class VersionedIndex: @unchecked Sendable {
         try Self.checkIDs(ids)
         guard !ids.isEmpty else { return }
         try lock.writing {
-            let before = faiss.count
-            do {
-                try faiss.add(rows)
-            } catch {
-                // Keep labels aligned with slots if Faiss appended some rows before failing.
-                let added = faiss.count - before
-                if added > 0 { slots.appendDead(added) }
-                throw error
-            }
-            guard faiss.count == before + ids.count else {
-                slots.appendDead(faiss.count - before)
-                throw StasisError(.internalError, "Faiss added \(faiss.count - before) of \(ids.count) vectors")
-            }
-            slots.append(ids, version: version)
+            try logged(.add, ids: ids, version: version, vectors: rows.values) { try applyAdd(rows, ids: ids, version: version) }
         }
+    }
+
+    /// The add itself, under the exclusive lock (also what replaying a log record runs).
+    func applyAdd(_ rows: UnitRows, ids: [Int64], version: UInt32) throws {
+        let before = faiss.count
+        do {
+            try faiss.add(rows)
+        } catch {
+            // Keep labels aligned with slots if Faiss appended some rows before failing.
+            let added = faiss.count - before
+            if added > 0 { slots.appendDead(added) }
+            throw error
+        }
+        guard faiss.count == before + ids.count else {
+            slots.appendDead(faiss.count - before)
+            throw StasisError(.internalError, "Faiss added \(faiss.count - before) of \(ids.count) vectors")
+        }
+        slots.append(ids, version: version)
     }
 
     /// Removes vectors by id. All ids must be present; otherwise nothing is removed.
     /// - Throws: `.notFound` naming the first unknown id.
     public func remove(ids: [Int64]) throws {
         try lock.writing {
-            if let unknown = ids.first(where: { slots.version(of: $0) == nil }) {
-                throw StasisError(.notFound, "id \(unknown) is not in the index; nothing was removed")
-            }
-            for id in ids { slots.remove(id) }
+            guard !ids.isEmpty else { return }
+            try logged(.remove, ids: ids, version: 0, vectors: []) { try applyRemove(ids) }
         }
+    }
+
+    /// The removal itself, under the exclusive lock (also what replaying a log record runs).
+    func applyRemove(_ ids: [Int64]) throws {
+        if let unknown = ids.first(where: { slots.version(of: $0) == nil }) {
+            throw StasisError(.notFound, "id \(unknown) is not in the index; nothing was removed")
+        }
+        for id in ids { slots.remove(id) }
     }
 
     // MARK: Searching
@@ -195,7 +218,7 @@ public final class VersionedIndex: @unchecked Sendable {
         let snapshot = try lock.reading {
             IndexFile.Contents(
                 dimension: dimension, factory: factory, space: space, defaults: defaults, isTrained: faiss.isTrained,
-                slots: slots, payload: try faiss.serialized())
+                slots: slots, payload: try faiss.serialized(), walSequence: walSequence)
         }
         try IndexFile.write(snapshot, to: path)
     }
@@ -211,7 +234,7 @@ public final class VersionedIndex: @unchecked Sendable {
         }
         return VersionedIndex(
             dimension: contents.dimension, factory: contents.factory, space: contents.space, faiss: faiss,
-            slots: contents.slots, defaults: contents.defaults)
+            slots: contents.slots, defaults: contents.defaults, walSequence: contents.walSequence)
     }
 
     // MARK: Encoding on the way in

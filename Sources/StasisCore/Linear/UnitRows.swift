@@ -40,6 +40,15 @@ struct UnitRows {
         self.values = normalized
     }
 
+    /// Rows that are unit vectors already (read back from an index or a write-ahead log), taken
+    /// as they are so a rebuild or a replay reproduces the stored values bit for bit.
+    init(alreadyUnit values: [Float], count: Int, dimension: Int) {
+        precondition(values.count == count * dimension, "caller checked the shape")
+        self.count = count
+        self.dimension = dimension
+        self.values = values
+    }
+
     private static func rejection(
         _ row: UnsafeMutableBufferPointer<Float>, row index: Int, role: String, squares: Float
     ) -> StasisError {

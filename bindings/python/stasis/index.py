@@ -4,6 +4,7 @@ import ctypes
 import numpy as np
 
 from ._errors import InvalidArgumentError
+from .durability import WalOptions
 from ._loader import Handle, SearchOptions, check, checked_int, checked_version, encode_path, lib, read_json_string
 
 
@@ -83,11 +84,20 @@ class Index(Handle):
         self.d = self._get(lib.stasis_index_dimension, ctypes.c_int64)
 
     @classmethod
-    def open(cls, path):
-        """Opens an index saved with ``save``."""
+    def open(cls, path, *, wal=None, sync="every_call"):
+        """Opens an index saved with ``save``. With ``wal`` (a log path), attaches that
+        write-ahead log, replaying the changes it holds beyond the file first (see
+        ``enable_wal``): the way to recover after a crash."""
         handle = ctypes.c_void_p()
         check(lib.stasis_index_open(encode_path(path), ctypes.byref(handle)))
-        return cls(None, _handle=handle.value)
+        index = cls(None, _handle=handle.value)
+        if wal is not None:
+            try:
+                index.enable_wal(wal, sync=sync)
+            except BaseException:
+                index.close()
+                raise
+        return index
 
     @classmethod
     def for_space(cls, space, factory="Flat"):
@@ -225,6 +235,40 @@ class Index(Handle):
     def save(self, path):
         """Writes the index to one file atomically (temporary file, fsync, rename)."""
         check(lib.stasis_index_save(self._h, encode_path(path)))
+
+    # Durability: write-ahead log and compaction (stasis/durability.py, docs/durability.md) -----
+
+    def enable_wal(self, path, *, sync="every_call"):
+        """Appends every later add, upsert and remove to the write-ahead log at ``path`` before
+        the call returns. An existing log's records beyond this index are replayed first (a torn
+        last record is dropped); a missing one is created. ``sync``: "every_call" (fsync each
+        time), milliseconds (background flush), or "off". Raises ``CorruptFileError`` for a
+        damaged or foreign log, ``StasisIOError`` when the log is in use by another index."""
+        options = WalOptions.make(sync)
+        check(lib.stasis_index_enable_wal(self._h, encode_path(path), ctypes.byref(options)))
+
+    def disable_wal(self):
+        """Syncs and detaches the log (the file stays). No-op without one."""
+        check(lib.stasis_index_disable_wal(self._h))
+
+    def checkpoint(self, path):
+        """Saves to ``path`` (atomically, like ``save``), then restarts the log empty. Searches
+        continue meanwhile. Without a log, the same as ``save``."""
+        check(lib.stasis_index_checkpoint(self._h, encode_path(path)))
+
+    @property
+    def wal_sequence(self):
+        """Sequence number of the last logged change the index holds (0: none)."""
+        return self._get(lib.stasis_index_wal_sequence, ctypes.c_uint64)
+
+    def compact(self):
+        """Rebuilds the index from its live vectors, dropping removed and replaced slots; ids,
+        versions and Flat / IVF results are kept; searches may run meanwhile. Returns
+        ``{"slots_reclaimed": int, "bytes_reclaimed": int}``. Raises ``UnsupportedError`` for HNSW
+        over SQ codes."""
+        slots, size = ctypes.c_int64(), ctypes.c_int64()
+        check(lib.stasis_index_compact(self._h, ctypes.byref(slots), ctypes.byref(size)))
+        return {"slots_reclaimed": slots.value, "bytes_reclaimed": size.value}
 
     def __repr__(self):
         if not self._finalizer.alive:

@@ -1,0 +1,63 @@
+// Reading stored vectors back out of an index, for compaction (rebuilding without dead slots).
+#include "faiss_shim.h"
+
+#include "internal/guarded.h"
+#include "internal/shim_index.h"
+
+#include <faiss/IndexIVF.h>
+
+using namespace stasis_shim;
+
+int fshim_reconstruct(const fshim_index* index, int64_t n, const int64_t* keys, float* out, char* err) {
+    return guarded(err, FSHIM_INVALID, [&] {
+        const faiss::Index& source = *index->index;
+        if (dynamic_cast<const faiss::IndexIVF*>(&source)) {
+            // Faiss's IVF reconstruct needs a direct map (id -> list position) that would have to
+            // be built on the shared index, which concurrent searches are reading.
+            throw faiss::FaissException("IVF indexes cannot hand their vectors back");
+        }
+        const int64_t d = source.d;
+        for (int64_t i = 0; i < n; i++) {
+            if (keys[i] < 0 || keys[i] >= source.ntotal) {
+                throw faiss::FaissException("slot out of range");
+            }
+            source.reconstruct(keys[i], out + i * d);
+        }
+    });
+}
+
+#include <faiss/clone_index.h>
+#include <faiss/invlists/InvertedLists.h>
+
+#include <memory>
+
+int fshim_ivf_compact(const fshim_index* index, const int64_t* new_slot, int64_t kept, fshim_index** out,
+                      char* err) {
+    *out = nullptr;
+    return guarded(err, FSHIM_INVALID, [&] {
+        const auto* source = dynamic_cast<const faiss::IndexIVF*>(index->index.get());
+        if (!source) throw faiss::FaissException("not an IVF index");
+        // Quantizer, codec tables and nprobe come from a clone; its lists are replaced by copies of
+        // the live entries, codes untouched (so nothing is re-encoded) and ids renumbered.
+        std::unique_ptr<faiss::Index> copy(faiss::clone_index(source));
+        auto* target = dynamic_cast<faiss::IndexIVF*>(copy.get());
+        if (!target) throw faiss::FaissException("clone is not an IVF index");
+        const size_t code_size = source->code_size;
+        auto* lists = new faiss::ArrayInvertedLists(source->nlist, code_size);
+        target->replace_invlists(lists, true);
+        for (size_t list = 0; list < source->nlist; list++) {
+            const size_t size = source->invlists->list_size(list);
+            if (size == 0) continue;
+            faiss::InvertedLists::ScopedIds ids(source->invlists, list);
+            faiss::InvertedLists::ScopedCodes codes(source->invlists, list);
+            for (size_t j = 0; j < size; j++) {
+                const int64_t old = ids[j];
+                if (old < 0 || old >= source->ntotal) throw faiss::FaissException("list id out of range");
+                if (new_slot[old] < 0) continue;
+                lists->add_entry(list, new_slot[old], codes.get() + j * code_size);
+            }
+        }
+        target->ntotal = kept;
+        *out = new fshim_index(std::move(copy), index->kind);
+    });
+}
