@@ -77,6 +77,8 @@ for name in "${harnesses[@]}"; do
     seeds="Tests/fuzz/corpus/$name"
     regress="Tests/fuzz/regressions/$name"
     work="$out/corpus/$name" crashes="$out/crashes/$name" log="$out/$name.log"
+    # The replay (make test) may run while a long run of the same harness writes its log.
+    [ "$seconds" = 0 ] && mkdir -p "$out/replay" && log="$out/replay/$name.log"
     mkdir -p "$work" "$crashes" "$seeds"
     dirs=("$seeds")
     [ -d "$regress" ] && dirs+=("$regress")
