@@ -1,7 +1,7 @@
 # Stasis build entry points. The README's two commands are `make demo` and `make test`.
 PREFIX ?= /usr/local
 
-.PHONY: all build demo test soak bench install wheel clean
+.PHONY: all build demo test soak fuzz sanitize bench install wheel clean
 
 all: build
 
@@ -19,9 +19,18 @@ test: build
 	scripts/ensure-deps.sh --test
 	scripts/test.sh
 
-## Long robustness runs (opt-in): thousands of crafted index files, each opened in a child process.
+## Long robustness runs (opt-in, docs/reliability.md): crafted index files, the concurrency soak,
+## the sanitizers and every fuzz harness (STASIS_FUZZ_SECONDS each, default 600).
 soak: build
 	scripts/soak.sh
+
+## Every libFuzzer harness for FUZZ_SECONDS (default 60) each; 0 replays the seeds only.
+fuzz: build
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
+## The C tests and examples under ASan, LSan and UBSan.
+sanitize: build
+	scripts/sanitize.sh
 
 ## Benchmarks against the faiss-cpu wheel (installs it when missing).
 bench: build

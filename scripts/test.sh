@@ -37,6 +37,9 @@ cc -std=c11 -Wall -Wextra -Werror -O1 -Iinclude Tests/c/*.c -Lbuild/lib -Wl,-rpa
     -lstasis -lpthread -lm -o "$work/test_abi"
 "$work/test_abi" "$work" 2> >(grep -v '^WARNING clustering' >&2)
 
+step "fuzz harnesses: seed corpora and past crash inputs replayed (docs/reliability.md)"
+scripts/fuzz.sh 0
+
 step "Python tests"
 python3 -m pytest -q Tests/python
 

@@ -96,6 +96,18 @@ public func stasis_encoder_encode(
 
 // MARK: Index calls bound to spaces and encoders
 
+/// The caller's feature width, refused before its buffer is read when it is not the encoder's
+/// (copying n x (wrong width) values could read past the end of a buffer sized for the right
+/// one; found by the AddressSanitizer run of the C tests).
+private func featureWidth(_ inputDimension: Int64, of encoder: VersionedEncoder) throws -> Int {
+    let width = try Arguments.dimension(inputDimension)
+    guard width == encoder.inputDimension else {
+        throw StasisError(.dimensionMismatch,
+            "features have dimension \(width), encoder version \(encoder.version) expects \(encoder.inputDimension)")
+    }
+    return width
+}
+
 @_cdecl("stasis_index_create_for_space")
 public func stasis_index_create_for_space(
     _ spacePointer: OpaquePointer?, _ factory: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
@@ -126,7 +138,7 @@ public func stasis_index_add_features(
         let index = try IndexHandle.object(indexPointer, "index")
         let encoder = try encoder(encoderPointer)
         let rows = try Arguments.count(n)
-        let width = try Arguments.dimension(inputDimension)
+        let width = try featureWidth(inputDimension, of: encoder)
         try index.add(
             features: try Arguments.array(features, rows: rows, dimension: width, "features"), dimension: width,
             encoder: encoder, ids: try Arguments.array(ids, rows: rows, "ids"))
@@ -144,7 +156,7 @@ public func stasis_index_search_features(
         let index = try IndexHandle.object(indexPointer, "index")
         let encoder = try encoder(encoderPointer)
         let rows = try Arguments.count(n)
-        let width = try Arguments.dimension(inputDimension)
+        let width = try featureWidth(inputDimension, of: encoder)
         let k = try Arguments.k(k)
         let parsed = try SearchOptionsABI.read(options)
         let queries = try Arguments.array(features, rows: rows, dimension: width, "features")

@@ -19,6 +19,18 @@ final class BackfillPlanBox {
 typealias PlanHandle = Handle<BackfillPlanBox>
 
 private func gallery(_ pointer: OpaquePointer?) throws -> MixedGallery { try GalleryHandle.object(pointer, "gallery") }
+
+/// The caller's width for rows of `version`, refused before its buffer is read when the version
+/// is registered with another width: the caller sized the buffer for one of the two, and copying
+/// n x (wrong width) values could read past its end (found by the AddressSanitizer run of the C
+/// tests on the index calls). An unregistered version is left to the gallery (NOT_FOUND).
+private func width(_ dimension: Int64, of version: UInt32, in target: MixedGallery, _ role: String) throws -> Int {
+    let dim = try Arguments.dimension(dimension)
+    if let entry = target.versions.first(where: { $0.version == version }), entry.dimension != dim {
+        throw StasisError(.dimensionMismatch, "version \(version) \(role) have \(entry.dimension) dimensions, got \(dim)")
+    }
+    return dim
+}
 private func plan(_ pointer: OpaquePointer?) throws -> BackfillPlanBox { try PlanHandle.object(pointer, "backfill_plan") }
 
 @_cdecl("stasis_gallery_new")
@@ -61,7 +73,7 @@ public func stasis_gallery_upsert(
     boundary {
         let target = try gallery(pointer)
         let rows = try Arguments.count(n)
-        let dim = try Arguments.dimension(dimension)
+        let dim = try width(dimension, of: version, in: target, "vectors")
         try target.upsert(try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim,
                           ids: try Arguments.array(ids, rows: rows, "ids"), version: version)
     }
@@ -104,7 +116,7 @@ public func stasis_gallery_search(
     boundary {
         let target = try gallery(pointer)
         let rows = try Arguments.count(n)
-        let dim = try Arguments.dimension(dimension)
+        let dim = try width(dimension, of: version, in: target, "queries")
         let k = try Arguments.k(k)
         let values = try Arguments.array(queries, rows: rows, dimension: dim, "queries")
         guard rows > 0 else { return }
@@ -125,7 +137,7 @@ public func stasis_gallery_calibrate(
     boundary {
         let target = try gallery(pointer)
         let rows = try Arguments.count(n)
-        let dim = try Arguments.dimension(dimension)
+        let dim = try width(dimension, of: version, in: target, "queries")
         let k = try Arguments.k(k)
         try target.calibrate(try Arguments.array(queries, rows: rows, dimension: dim, "queries"), count: rows, dimension: dim,
                              version: version, k: k)
@@ -141,7 +153,7 @@ public func stasis_gallery_calibrate_paired(
     boundary {
         let target = try gallery(pointer)
         let rows = try Arguments.count(n), paired = try Arguments.count(pairs, "pairs")
-        let dim = try Arguments.dimension(dimension), storedDim = try Arguments.dimension(storedDimension)
+        let dim = try width(dimension, of: version, in: target, "queries"), storedDim = try Arguments.dimension(storedDimension)
         guard let stored = target.versions.first(where: { $0.version == storedVersion }) else {
             throw StasisError(.notFound, "stored version \(storedVersion) is not registered in the gallery; register it first")
         }
@@ -202,7 +214,7 @@ public func stasis_backfill_plan_predicted_error(
         try PlanHandle.produce(into: out) {
             let target = try gallery(pointer)
             let adapter = try AdapterHandle.object(forward, "adapter")
-            let rows = try Arguments.count(n), dim = try Arguments.dimension(dimension), paired = try Arguments.count(pairs, "pairs")
+            let rows = try Arguments.count(n), dim = try width(dimension, of: from, in: target, "vectors"), paired = try Arguments.count(pairs, "pairs")
             guard !ridge.isNaN else { throw StasisError(.invalidArgument, "ridge is NaN") }
             let model = try AdapterErrorModel.fit(
                 adapter: adapter,
@@ -225,7 +237,7 @@ public func stasis_backfill_plan_neighbourhood(
         try PlanHandle.produce(into: out) {
             let target = try gallery(pointer)
             let adapter = try AdapterHandle.object(forward, "adapter")
-            let rows = try Arguments.count(n), dim = try Arguments.dimension(dimension)
+            let rows = try Arguments.count(n), dim = try width(dimension, of: from, in: target, "vectors")
             guard neighbours >= 0, neighbours <= 1024 else { throw StasisError(.invalidArgument, "neighbours must be in 0...1024 (0 = 10)") }
             return BackfillPlanBox(try BackfillPlanner.neighbourhood(
                 gallery: target, from: from, to: to, ids: try Arguments.array(ids, rows: rows, "ids"),
@@ -310,10 +322,10 @@ public func stasis_backfill_curve(
         guard steps >= 1, steps <= 1000 else { throw StasisError(.invalidArgument, "steps must be in 1...1000, got \(steps)") }
         let fractions = try Arguments.required(outFractions, "out_fractions")
         let values = try Arguments.required(outValues, "out_values")
-        let queryValues = try Arguments.array(queries, rows: qRows, dimension: qDim, "queries")
         guard target.versions.first(where: { $0.version == queryVersion })?.dimension == qDim else {
             throw StasisError(.dimensionMismatch, "queries are \(qDim)-dimensional; version \(queryVersion) is not registered with that width")
         }
+        let queryValues = try Arguments.array(queries, rows: qRows, dimension: qDim, "queries")
         let curve = try BackfillMeasurement.curve(
             gallery: target, plan: box.value, ids: try Arguments.array(ids, rows: rows, "ids"),
             labels: try Arguments.array(labels, rows: rows, "labels"),

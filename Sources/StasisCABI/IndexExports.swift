@@ -8,6 +8,17 @@ typealias IndexHandle = Handle<VersionedIndex>
 
 private func index(_ pointer: OpaquePointer?) throws -> VersionedIndex { try IndexHandle.object(pointer, "index") }
 
+/// The caller's width, refused before its buffer is read when it is not the index's: a caller
+/// that gets the width wrong sized the buffer for the right one, and copying n x (wrong width)
+/// values would read past its end (found by the AddressSanitizer run of the C tests).
+private func width(_ dimension: Int64, of target: VersionedIndex) throws -> Int {
+    let dim = try Arguments.dimension(dimension)
+    guard dim == target.dimension else {
+        throw StasisError(.dimensionMismatch, "vectors have dimension \(dim), index has \(target.dimension)")
+    }
+    return dim
+}
+
 @_cdecl("stasis_index_create")
 public func stasis_index_create(
     _ dimension: Int64, _ factory: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
@@ -52,7 +63,7 @@ public func stasis_index_train(
     boundary {
         let target = try index(pointer)
         let rows = try Arguments.count(n)
-        let dim = try Arguments.dimension(dimension)
+        let dim = try width(dimension, of: target)
         try target.train(try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), count: rows, dimension: dim)
     }
 }
@@ -70,7 +81,7 @@ public func stasis_index_add(
     boundary {
         let target = try index(pointer)
         let rows = try Arguments.count(n)
-        let dim = try Arguments.dimension(dimension)
+        let dim = try width(dimension, of: target)
         try target.add(
             try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim,
             ids: try Arguments.array(ids, rows: rows, "ids"), version: version)
@@ -94,7 +105,7 @@ public func stasis_index_search(
     boundary {
         let target = try index(pointer)
         let rows = try Arguments.count(n)
-        let dim = try Arguments.dimension(dimension)
+        let dim = try width(dimension, of: target)
         let k = try Arguments.k(k)
         let parsed = try SearchOptionsABI.read(options)
         let query = try Arguments.array(queries, rows: rows, dimension: dim, "queries")

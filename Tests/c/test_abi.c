@@ -22,6 +22,8 @@ void test_evaluate(void); /* test_evaluate.c */
 void test_training(void);           /* test_train.c */
 void test_gallery(void);  /* test_gallery.c */
 void test_wal(void);      /* test_wal.c */
+void test_concurrency_soak(void); /* test_concurrency.c */
+void test_sweep(void);            /* test_sweep.c */
 
 
 #define DIM 32
@@ -437,6 +439,12 @@ static void test_thread_local_errors(void) {
 
 int main(int argc, char** argv) {
     if (argc == 4 && strcmp(argv[1], "--lifecycle") == 0) return hardening_lifecycle_child(argv[2], argv[3]);
+    /* scripts/soak.sh: only the concurrency soak, at the length STASIS_SOAK_* ask for. */
+    if (argc == 3 && strcmp(argv[1], "--soak") == 0) {
+        scratch = argv[2];
+        test_concurrency_soak();
+        return failures == 0 ? 0 : 1;
+    }
     if (argc > 1) scratch = argv[1];
     test_library();
     test_create_errors();
@@ -462,6 +470,8 @@ int main(int argc, char** argv) {
     test_training();
     test_gallery();
     test_wal();
+    test_concurrency_soak();
+    test_sweep();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -31,23 +31,24 @@ static int lifecycle(const char* factory, const char* path) {
     stasis_index* index = NULL;
     stasis_index* reopened = NULL;
     stasis_status s;
-    int trained = 0;
-    if ((s = stasis_index_create(DIM, factory, &index)) != STASIS_OK) return STEP_CREATE * 16 + s;
-    stasis_index_is_trained(index, &trained);
-    if (!trained && (s = stasis_index_train(index, ROWS, DIM, x)) != STASIS_OK) return STEP_TRAIN * 16 + s;
-    if ((s = stasis_index_add(index, ROWS, DIM, x, ids, 1)) != STASIS_OK) return STEP_ADD * 16 + s;
-    if ((s = stasis_index_search(index, 5, DIM, x, 3, NULL, scores, found, NULL)) != STASIS_OK)
-        return STEP_SEARCH * 16 + s;
-    if ((s = stasis_index_save(index, path)) != STASIS_OK) return STEP_SAVE * 16 + s;
-    if ((s = stasis_index_open(path, &reopened)) != STASIS_OK) return STEP_OPEN * 16 + s;
-    if ((s = stasis_index_search(reopened, 5, DIM, x, 3, NULL, scores, found, NULL)) != STASIS_OK)
-        return STEP_REOPENED_SEARCH * 16 + s;
+    int trained = 0, outcome = 0;
+    /* Every path frees what it made: the sanitizer run (scripts/sanitize.sh) checks children for leaks. */
+    if ((s = stasis_index_create(DIM, factory, &index)) != STASIS_OK) outcome = STEP_CREATE * 16 + s;
+    else if (stasis_index_is_trained(index, &trained), !trained && (s = stasis_index_train(index, ROWS, DIM, x)) != STASIS_OK)
+        outcome = STEP_TRAIN * 16 + s;
+    else if ((s = stasis_index_add(index, ROWS, DIM, x, ids, 1)) != STASIS_OK) outcome = STEP_ADD * 16 + s;
+    else if ((s = stasis_index_search(index, 5, DIM, x, 3, NULL, scores, found, NULL)) != STASIS_OK)
+        outcome = STEP_SEARCH * 16 + s;
+    else if ((s = stasis_index_save(index, path)) != STASIS_OK) outcome = STEP_SAVE * 16 + s;
+    else if ((s = stasis_index_open(path, &reopened)) != STASIS_OK) outcome = STEP_OPEN * 16 + s;
+    else if ((s = stasis_index_search(reopened, 5, DIM, x, 3, NULL, scores, found, NULL)) != STASIS_OK)
+        outcome = STEP_REOPENED_SEARCH * 16 + s;
     stasis_index_free(reopened);
     stasis_index_free(index);
     unlink(path);
     free(ids);
     free(x);
-    return 0;
+    return outcome;
 }
 
 static void test_factory_table(void) {

@@ -1,0 +1,229 @@
+/* Writes the seed corpora of the fuzz harnesses: a few small valid files of every kind, made
+ * through the C ABI (indexes, spaces, encoders, adapters, report, plan, gallery manifest) or
+ * byte by byte (.npy, .fvecs/.ivecs, size programs). Deterministic: rerunning rewrites the same
+ * bytes except where a format records the writer (library version) or a time.
+ * Usage: gen_corpus <corpus-root>   (scripts/fuzz.sh --seeds runs it) */
+#include "fuzz_common.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+static const char* root;
+
+static const char* seed(const char* harness, const char* name) {
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/%s", root, harness);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) { perror(path); exit(1); }
+    snprintf(path, sizeof path, "%s/%s/%s", root, harness, name);
+    return path;
+}
+
+static void must(stasis_status s, const char* what) {
+    if (s != STASIS_OK) { fprintf(stderr, "gen_corpus: %s: %s\n", what, stasis_last_error()); exit(1); }
+}
+
+static void indexes(void) {
+    const char* factories[] = {"Flat", "HNSW8", "IVF4,Flat", "IVF4,SQ8", "IVF2,PQ2x4np"};
+    const char* names[] = {"flat.idx", "hnsw8.idx", "ivf4-flat.idx", "ivf4-sq8.idx", "ivf2-pq2x4.idx"};
+    enum { D = 8, N = 40 };
+    float x[N * D];
+    int64_t ids[N];
+    for (int f = 0; f < 5; f++) {
+        fuzz_rng = 1000 + f;
+        fuzz_fill(x, N * D);
+        for (int i = 0; i < N; i++) ids[i] = 3 * i + 1;
+        stasis_index* index = NULL;
+        must(stasis_index_create(D, factories[f], &index), factories[f]);
+        must(stasis_index_train(index, N, D, x), "train");
+        must(stasis_index_add(index, N / 2, D, x, ids, 1), "add v1");
+        must(stasis_index_add(index, N / 2, D, x + N / 2 * D, ids + N / 2, 2), "add v2");
+        must(stasis_index_remove(index, 2, ids), "remove");
+        must(stasis_index_save(index, seed("index_open", names[f])), "save index");
+        stasis_index_free(index);
+    }
+    stasis_space* space = NULL;
+    must(stasis_space_create("simplex", 4, 0, 0, &space), "space");
+    stasis_index* bound = NULL;
+    must(stasis_index_create_for_space(space, "Flat", &bound), "bound index");
+    float v[3 * 3] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    int64_t vid[3] = {5, 6, 7};
+    must(stasis_index_add(bound, 3, 3, v, vid, 1), "bound add");
+    must(stasis_index_save(bound, seed("index_open", "bound.idx")), "bound save");
+    stasis_index_free(bound);
+    stasis_space_free(space);
+}
+
+static void spaces_encoders_adapters(void) {
+    stasis_space* s = NULL;
+    must(stasis_space_create("orthoplex", 6, 0, 0, &s), "orthoplex");
+    int64_t labels[3] = {10, 20, 30}, out[3];
+    must(stasis_space_assign_ids(s, 3, labels, out), "assign ids");
+    const char* names[2] = {"cat", "dog"};
+    must(stasis_space_assign_names(s, 2, names, out), "assign names");
+    must(stasis_space_save(s, seed("space_open", "orthoplex.safetensors")), "save orthoplex");
+    stasis_space_free(s);
+    must(stasis_space_create("spherical-code", 12, 8, 7, &s), "code");
+    must(stasis_space_save(s, seed("space_open", "code.safetensors")), "save code");
+    stasis_space_free(s);
+    must(stasis_space_create("simplex", 4, 0, 0, &s), "simplex");
+    must(stasis_space_save(s, seed("space_open", "simplex.safetensors")), "save simplex");
+
+    /* Encoders: a single Linear head and one with a LayerNorm hidden layer, softmax features. */
+    enum { N = 48, D = 6 };
+    float f[N * D];
+    int64_t lab[N];
+    fuzz_rng = 99;
+    fuzz_fill(f, N * D);
+    for (int i = 0; i < N; i++) lab[i] = i % 4;
+    stasis_train_options o = STASIS_TRAIN_OPTIONS_INIT;
+    o.epochs = 2;
+    o.validation = -1;
+    stasis_encoder* e = NULL;
+    must(stasis_train_ids(s, N, D, f, lab, NULL, 0, NULL, 1, &o, &e), "train linear");
+    must(stasis_encoder_save(e, seed("encoder_open", "linear.safetensors")), "save encoder");
+    int64_t hidden[1] = {5};
+    o.hidden = hidden;
+    o.hidden_count = 1;
+    o.normalization = STASIS_NORMALIZATION_LAYERNORM;
+    o.activation = STASIS_ACTIVATION_GELU;
+    o.feature = STASIS_FEATURE_SOFTMAX;
+    o.temperature = 2;
+    stasis_encoder* e2 = NULL;
+    must(stasis_train_ids(s, N, D, f, lab, e, D, f, 2, &o, &e2), "train hidden");
+    must(stasis_encoder_save(e2, seed("encoder_open", "hidden.safetensors")), "save encoder 2");
+    o.normalization = STASIS_NORMALIZATION_BATCHNORM;
+    o.feature = STASIS_FEATURE_RAW;
+    o.temperature = 0;
+    stasis_encoder* e3 = NULL;
+    must(stasis_train_ids(s, N, D, f, lab, NULL, 0, NULL, 3, &o, &e3), "train batchnorm");
+    must(stasis_encoder_save(e3, seed("encoder_open", "batchnorm.safetensors")), "save encoder 3");
+    stasis_encoder_free(e);
+    stasis_encoder_free(e2);
+    stasis_encoder_free(e3);
+    stasis_space_free(s);
+
+    float src[N * 5], dst[N * 3];
+    fuzz_fill(src, N * 5);
+    fuzz_fill(dst, N * 3);
+    const char* kinds[3] = {"procrustes", "ridge", "lowrank"};
+    const char* files[3] = {"procrustes.safetensors", "ridge.safetensors", "lowrank.safetensors"};
+    for (int k = 0; k < 3; k++) {
+        stasis_adapter* a = NULL;
+        stasis_adapter_options ao = STASIS_ADAPTER_OPTIONS_INIT;
+        ao.source_space = k == 0 ? "0123456789abcdef" : NULL;
+        must(stasis_adapter_fit(kinds[k], 2, 1, N, 5, src, 3, dst, &ao, &a), kinds[k]);
+        must(stasis_adapter_save(a, seed("adapter_open", files[k])), "save adapter");
+        stasis_adapter_free(a);
+    }
+}
+
+static void report_plan_gallery(void) {
+    enum { N = 24, D = 4 };
+    float q1[N * D], q2[N * D];
+    int64_t lab[N];
+    fuzz_rng = 5;
+    fuzz_fill(q1, N * D);
+    fuzz_fill(q2, N * D);
+    for (int i = 0; i < N; i++) lab[i] = i % 3;
+    stasis_labelled_vectors q[2] = {{N, D, q1, lab}, {N, D, q2, lab}};
+    stasis_report* r = NULL;
+    must(stasis_evaluate(2, NULL, q, NULL, NULL, &r), "evaluate");
+    must(stasis_report_write_json(r, seed("report_open", "two-versions.json")), "report json");
+    double fr[3] = {0, 0.5, 1}, val[3] = {0.2, 0.4, 0.5};
+    must(stasis_report_set_backfill(r, 3, fr, val, "random"), "set backfill");
+    must(stasis_report_write_json(r, seed("report_open", "with-backfill.json")), "report json 2");
+    stasis_report_free(r);
+
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/gallery-dir", fuzz_dir());
+    stasis_gallery* g = fuzz_make_gallery(dir);
+    if (!g) exit(1);
+    char manifest[600], copy[600];
+    snprintf(manifest, sizeof manifest, "%s/gallery.json", dir);
+    FILE* in = fopen(manifest, "rb");
+    FILE* out = fopen(seed("gallery_open", "gallery.json"), "wb");
+    int c;
+    while ((c = fgetc(in)) != EOF) fputc(c, out);
+    fclose(in);
+    fclose(out);
+    (void)copy;
+    stasis_backfill_plan* p = NULL;
+    must(stasis_backfill_plan_random(g, 1, 2, 3, &p), "plan");
+    must(stasis_backfill_plan_save(p, seed("backfill_plan_open", "random.json")), "plan save");
+    int64_t batch[4], count = 0;
+    must(stasis_backfill_plan_next_batch(p, g, 4, batch, &count), "next batch");
+    must(stasis_backfill_plan_save(p, seed("backfill_plan_open", "cursor.json")), "plan save 2");
+    stasis_backfill_plan_free(p);
+    stasis_gallery_free(g);
+}
+
+static void put(const char* path, const void* a, size_t n, const void* b, size_t m) {
+    FILE* f = fopen(path, "wb");
+    fwrite(a, 1, n, f);
+    if (m) fwrite(b, 1, m, f);
+    fclose(f);
+}
+
+static void npy(const char* name, const char* descr, const char* shape, const void* body, size_t bytes) {
+    char header[128];
+    int len = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape);
+    while ((10 + len + 1) % 64 != 0) header[len++] = ' ';
+    header[len++] = '\n';
+    unsigned char pre[10 + 128] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)len, 0};
+    memcpy(pre + 10, header, (size_t)len);
+    put(seed("npy", name), pre, 10 + (size_t)len, body, bytes);
+}
+
+static void arrays(void) {
+    float f4[6] = {1, 2, 3, 4, 5, 6};
+    double f8[4] = {1, -2, 0.5, 4};
+    uint16_t f2[4] = {0x3c00, 0x4000, 0xbc00, 0x3800};
+    int64_t i8[3] = {7, 8, -9};
+    int32_t i4[4] = {1, 2, 3, 4};
+    npy("f4-2x3.npy", "<f4", "(2, 3)", f4, sizeof f4);
+    npy("f8-2x2.npy", "<f8", "(2, 2)", f8, sizeof f8);
+    npy("f2-4.npy", "<f2", "(4,)", f2, sizeof f2);
+    npy("i8-3.npy", "<i8", "(3,)", i8, sizeof i8);
+    npy("i4-2x2.npy", "<i4", "(2, 2)", i4, sizeof i4);
+    /* .fvecs / .ivecs: per row an int32 dimension then the values. */
+    unsigned char fv[2 * (4 + 3 * 4)], iv[2 * (4 + 2 * 4)];
+    for (int r = 0; r < 2; r++) {
+        int32_t d = 3;
+        memcpy(fv + r * 16, &d, 4);
+        memcpy(fv + r * 16 + 4, f4 + r * 3, 12);
+        int32_t d2 = 2, v[2] = {r, r + 10};
+        memcpy(iv + r * 12, &d2, 4);
+        memcpy(iv + r * 12 + 4, v, 8);
+    }
+    /* First byte of a vecs seed selects the reader in the harness: 'f' floats, 'i' integers. */
+    put(seed("vecs", "two.fvecs"), "f", 1, fv, sizeof fv);
+    put(seed("vecs", "two.ivecs"), "i", 1, iv, sizeof iv);
+}
+
+/* Size programs for fuzz_sizes: opcode byte then little-endian int64 arguments. */
+static void sizes(void) {
+    for (int op = 0; op < 24; op++) {
+        unsigned char prog[1 + 4 * 8 + 64];
+        int64_t args[4] = {2, 4, 3, 1};
+        prog[0] = (unsigned char)op;
+        memcpy(prog + 1, args, sizeof args);
+        for (int i = 0; i < 64; i++) prog[33 + i] = (unsigned char)(i * 37 + op);
+        char name[32];
+        snprintf(name, sizeof name, "op%02d", op);
+        put(seed("sizes", name), prog, sizeof prog, NULL, 0);
+    }
+}
+
+int main(int argc, char** argv) {
+    if (argc != 2) { fprintf(stderr, "usage: gen_corpus <corpus-root>\n"); return 2; }
+    root = argv[1];
+    mkdir(root, 0755);
+    stasis_set_num_threads(1);
+    indexes();
+    spaces_encoders_adapters();
+    report_plan_gallery();
+    arrays();
+    sizes();
+    printf("seed corpora written under %s\n", root);
+    return 0;
+}
