@@ -295,6 +295,26 @@ static void r_index_lookup(void) {
     BAD(stasis_index_lookup(idx, 2, NULL, found, NULL), INV, "ids");
     BAD(stasis_index_lookup(idx, 2, ids10, NULL, NULL), INV, "found");
 }
+static void r_index_wal(void) {
+    index_state before = state_of(idx, 4);
+    stasis_wal_options bad_size = STASIS_WAL_OPTIONS_INIT, bad_mode = STASIS_WAL_OPTIONS_INIT,
+                       bad_interval = STASIS_WAL_OPTIONS_INIT;
+    bad_size.struct_size = 4;
+    bad_mode.sync_mode = 7;
+    bad_interval.sync_mode = STASIS_WAL_SYNC_INTERVAL;
+    bad_interval.interval_ms = 0;
+    BAD(stasis_index_enable_wal(NULL, p_out, NULL), INV, "");
+    BAD(stasis_index_enable_wal(idx, NULL, NULL), INV, "");
+    BAD(stasis_index_enable_wal(idx, p_out, &bad_size), INV, "struct_size");
+    BAD(stasis_index_enable_wal(idx, p_out, &bad_mode), INV, "");
+    BAD(stasis_index_enable_wal(idx, p_out, &bad_interval), INV, "");
+    BAD(stasis_index_enable_wal(idx, p_missing, NULL), STASIS_ERROR_IO, "missing");
+    BAD(stasis_index_disable_wal(NULL), INV, "");
+    save_classes((saver)stasis_index_checkpoint, idx);
+    GETTER(stasis_index_wal_sequence, idx, uint64_t);
+    BAD(stasis_index_compact(NULL, NULL, NULL), INV, "");
+    SAME_INDEX(idx, 4, before);
+}
 static void r_index_files(void) {
     save_classes((saver)stasis_index_save, idx);
     open_classes(p_index, (opener)stasis_index_open, p_space, STASIS_ERROR_CORRUPT_FILE);
@@ -783,6 +803,8 @@ static const sweep_row rows[] = {
     {"stasis_index_versions", r_index_versions},
     {"stasis_index_lookup", r_index_lookup},
     {"stasis_index_save stasis_index_open stasis_index_inspect", r_index_files},
+    {"stasis_index_enable_wal stasis_index_disable_wal stasis_index_checkpoint stasis_index_wal_sequence stasis_index_compact",
+     r_index_wal},
     {"stasis_space_create", r_space_create},
     {"stasis_space_save stasis_space_open stasis_space_inspect", r_space_files},
     {"stasis_space_kind stasis_space_fingerprint stasis_space_class_count stasis_space_dimension "
