@@ -48,6 +48,10 @@ Tests/cli/test_cli.sh build/bin/stasis "$work"
 
 step "install, pkg-config and the examples"
 scripts/install.sh "$work/prefix" >/dev/null
+# The installed CLI finds the installed demo corpus from any folder (no checkout needed).
+(cd "$work" && "$work/prefix/bin/stasis" demo --quick --per-class 10 --epochs 1 --skip-legacy --quiet --output "$work/demo-installed")
+test -s "$work/demo-installed/demo.json"
+echo "installed stasis demo finds its data: ok"
 PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror examples/c/quickstart.c \
     $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs stasis) -o "$work/quickstart"
 (cd "$work" && ./quickstart >/dev/null && echo "C quick start (pkg-config build): ok")
