@@ -41,7 +41,10 @@ step "fuzz harnesses: seed corpora and past crash inputs replayed (docs/reliabil
 scripts/fuzz.sh 0
 
 step "Python tests"
-python3 -m pytest -q Tests/python
+# Ray runs in its own pytest process: its raylet is forked while other tests' gRPC clients
+# (pymilvus) may hold threads in the same process, which made the local node's start time out once.
+python3 -m pytest -q Tests/python --ignore=Tests/python/test_ray.py
+python3 -m pytest -q Tests/python/test_ray.py
 
 step "CLI tests"
 Tests/cli/test_cli.sh build/bin/stasis "$work"

@@ -21,7 +21,11 @@ def ray_local():
     bindings = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "bindings", "python"))
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join([bindings] + ([saved] if saved else []))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    except Exception:  # a local node that timed out starting (slow or busy machine): one more try
+        ray.shutdown()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray
     ray.shutdown()
