@@ -144,19 +144,7 @@ extension Stasis {
                 guard values.columns == 1 else { throw StasisError(.invalidArgument, "'\(labels)' must be 1-D (one label per row)") }
                 return values.values.map(ClassLabel.id)
             }
-            guard let file = fopen(labels, "r") else {
-                throw StasisError(.io, "cannot open '\(labels)': \(String(cString: strerror(errno)))")
-            }
-            defer { fclose(file) }
-            var result: [ClassLabel] = []
-            var line: UnsafeMutablePointer<CChar>?
-            var capacity = 0
-            defer { free(line) }
-            while getline(&line, &capacity, file) >= 0, let line {
-                var text = String(cString: line)
-                while text.last == "\n" || text.last == "\r" { text.removeLast() }
-                result.append(.name(text))
-            }
+            var result = try TextLines.read(labels).map(ClassLabel.name)
             while result.last == .name("") { result.removeLast() }
             return result
         }

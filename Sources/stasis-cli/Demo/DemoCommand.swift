@@ -132,11 +132,12 @@ extension Stasis {
                 try AdapterFile.save(legacy.backward, to: path("adapter-v2-to-v1.safetensors"))
             }
             let summary = makeSummary(corpus, folder, limit, recipe, upgrade, legacy, examples, files, progress.elapsed)
-            try summary.write(to: path("demo.json"))
+            let summaryJSON = try summary.json()
+            try AtomicFile.write(summaryJSON, to: path("demo.json"))
             try AtomicFile.write(text: DemoPage(summary: summary, command: commandLine()).render(), to: path("demo.html"))
 
             if json {
-                print(String(decoding: try readAll(path("demo.json")), as: UTF8.self), terminator: "")
+                print(String(decoding: summaryJSON, as: UTF8.self), terminator: "")
             } else if !quiet {
                 printSummary(summary, examples)
             }
@@ -249,19 +250,6 @@ extension Stasis {
             guard mkdir(folder, 0o755) == 0 else {
                 throw StasisError(.io, "cannot create '\(folder)': \(String(cString: strerror(errno)))")
             }
-        }
-
-        private func readAll(_ file: String) throws -> [UInt8] {
-            guard let handle = fopen(file, "rb") else { throw StasisError(.io, "cannot read '\(file)'") }
-            defer { fclose(handle) }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = fread(&chunk, 1, chunk.count, handle)
-                if n <= 0 { break }
-                bytes += chunk[0..<n]
-            }
-            return bytes
         }
 
         private func absolute(_ file: String) -> String {

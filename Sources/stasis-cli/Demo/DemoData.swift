@@ -1,4 +1,3 @@
-import Glibc
 import StasisCore
 
 /// The demo's built-in corpus (examples/data/wordnet, written by its generate.py) and the split
@@ -83,21 +82,9 @@ struct DemoData {
 
     func classLabels(_ rows: [Int]) -> [ClassLabel] { rows.map { .name(classNames[labels[$0]]) } }
 
-    /// Reads a UTF-8 text file as lines without their terminators (a final empty line is dropped).
+    /// The file's lines without terminators; a final empty line is dropped.
     static func readLines(_ path: String) throws -> [String] {
-        guard let file = fopen(path, "r") else {
-            throw StasisError(.io, "cannot open '\(path)': \(String(cString: strerror(errno))); is --data the folder of the built-in corpus?")
-        }
-        defer { fclose(file) }
-        var lines: [String] = []
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) >= 0, let line {
-            var text = String(cString: line)
-            while text.last == "\n" || text.last == "\r" { text.removeLast() }
-            lines.append(text)
-        }
+        var lines = try TextLines.read(path, hint: "; is --data the folder of the built-in corpus?")
         if lines.last == "" { lines.removeLast() }
         return lines
     }

@@ -103,13 +103,12 @@ struct DemoSummary: Codable {
     let files: [String: String]
     let seconds: Double
 
-    func write(to path: String) throws {
+    /// demo.json's bytes: pretty-printed, sorted keys, a final newline.
+    func json() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let bytes: [UInt8]
-        do { bytes = Array(try encoder.encode(self)) } catch {
+        do { return Array(try encoder.encode(self)) + [10] } catch {
             throw StasisError(.invalidArgument, "cannot encode the demo summary: \(error)")
         }
-        try AtomicFile.write(bytes + [10], to: path)
     }
 }
