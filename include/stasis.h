@@ -744,7 +744,13 @@ STASIS_API stasis_status stasis_report_write_html(const stasis_report* report, c
  *   "procrustes"  y = x W^T, W (semi-)orthogonal from the SVD of X^T Y (LAPACK); no bias
  *   "ridge"       y = x W^T + b, least squares with ridge penalty alpha, closed form (Cholesky)
  *   "lowrank"     the ridge map truncated to rank r by SVD: two factors plus the bias
- * "mlp", "orthogonal" and "local" are reserved for later and fail with STASIS_ERROR_UNSUPPORTED.
+ *   "orthogonal"  y = x W^T + b, least squares plus lambda |G - I|^2 (G the smaller Gram matrix
+ *                 of W): between ridge and a rotation; fitted by gradient steps from ridge
+ *   "mlp"         y = x S^T + s + relu(x H^T + h) O^T: a linear skip started at the ridge map
+ *                 plus one hidden layer, trained on cosine with AdamW (seeded, deterministic)
+ *   "local"       k-means regions of the source space, one rotation per region; each row uses
+ *                 a softmax-weighted mix of the rotations of its `routing` nearest regions
+ * stasis_adapter_fit_unpaired fits an "orthogonal"-kind map without pairs.
  * Stored as safetensors (stasis.kind = "adapter") with the versions, dimensions, optional space
  * fingerprints and the validation numbers in the metadata.
  *
@@ -776,10 +782,22 @@ typedef struct stasis_adapter_options {
      *  when adapters are chained (NULL = not recorded). Copied. */
     const char* source_space;
     const char* target_space;
+    /** Orthogonality penalty lambda > 0 of "orthogonal". 0 = default 0.1. */
+    double orthogonality;
+    /** Regions of a "local" adapter, 2...4096 (0 = min(32, training pairs / 128), at least 2);
+     *  anchors per side of an unpaired fit (0 = min(64, rows / 16)). Must be 0 for other kinds. */
+    int64_t clusters;
+    /** Nearest regions a "local" adapter mixes per row (0 = default 3; capped at clusters). */
+    int64_t routing;
+    /** Hidden width of an "mlp" adapter, 1...65536 (0 = default 512). */
+    int64_t hidden;
+    /** Passes over the pairs of an "mlp" adapter, or refinement rounds of an unpaired fit,
+     *  1...10000 (0 = default 20). */
+    int64_t epochs;
 } stasis_adapter_options;
 
 /** Initialiser for stasis_adapter_options: struct_size set, everything else default. */
-#define STASIS_ADAPTER_OPTIONS_INIT {sizeof(stasis_adapter_options), 0, 0, 0, 0, NULL, NULL}
+#define STASIS_ADAPTER_OPTIONS_INIT {sizeof(stasis_adapter_options), 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0}
 
 /**
  * Fits an adapter of `kind` from source_version vectors (n x source_dim) to target_version
@@ -789,8 +807,9 @@ typedef struct stasis_adapter_options {
  * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, unknown kind, equal versions, dimensions outside
  * 1...65536, NaN/Inf or zero rows: the message names the row and component; bad options; too few
  * pairs for the kind's parameters: procrustes needs min(source_dim, target_dim) training pairs,
- * ridge and lowrank source_dim + 1), STASIS_ERROR_UNSUPPORTED ("mlp", "orthogonal", "local").
- * Uses OpenBLAS (stasis_set_num_threads applies). Thread-safe.
+ * ridge, lowrank, orthogonal and mlp source_dim + 1, local 8 per region and at least
+ * min(source_dim, target_dim)). Uses OpenBLAS (stasis_set_num_threads applies); "mlp" trains
+ * for `epochs` passes and is the slow kind (seconds per thousand pairs). Thread-safe.
  */
 STASIS_API stasis_status stasis_adapter_fit(const char* kind, uint32_t source_version,
                                             uint32_t target_version, int64_t n,
@@ -798,6 +817,32 @@ STASIS_API stasis_status stasis_adapter_fit(const char* kind, uint32_t source_ve
                                             int64_t target_dim, const float* target,
                                             const stasis_adapter_options* options,
                                             stasis_adapter** out);
+
+/**
+ * Fits an adapter WITHOUT pairs: n_source source_version rows (source_dim) and n_target
+ * target_version rows (target_dim) of different items, e.g. when the old vectors were made on
+ * clients and no item has both. Spherical k-means anchors on each side (`clusters` per side) are
+ * matched by the shape of their cosine structure, an orthogonal map is fitted on the matched
+ * anchors and refined for `epochs` rounds on nearest-neighbour pseudo-pairs (mini-vec2vec,
+ * arXiv 2510.02348). The result is an "orthogonal"-kind adapter flagged unpaired
+ * (stasis_adapter_is_unpaired) with no validation numbers: nothing pairs its rows, so measure it
+ * on pairs of your own if any exist. It only works as far as the two spaces are close to
+ * isometric; docs/adapters.md reports how far it gets against paired adapters on real data.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, equal versions, NaN/Inf or zero rows, fewer than
+ * 8 rows per anchor or min(source_dim, target_dim) rows on a side, bad options),
+ * STASIS_ERROR_DIMENSION_MISMATCH. Thread-safe.
+ */
+STASIS_API stasis_status stasis_adapter_fit_unpaired(uint32_t source_version,
+                                                     uint32_t target_version, int64_t n_source,
+                                                     int64_t source_dim, const float* source,
+                                                     int64_t n_target, int64_t target_dim,
+                                                     const float* target,
+                                                     const stasis_adapter_options* options,
+                                                     stasis_adapter** out);
+
+/** Sets *out to 1 when the adapter was fitted without pairs (stasis_adapter_fit_unpaired or a
+ *  file saved from one), else 0. */
+STASIS_API stasis_status stasis_adapter_is_unpaired(const stasis_adapter* adapter, int* out);
 
 /** Releases an adapter handle. NULL is a no-op. */
 STASIS_API void stasis_adapter_free(stasis_adapter* adapter);
@@ -814,7 +859,8 @@ STASIS_API stasis_status stasis_adapter_open(const char* path, stasis_adapter** 
  *  *out_json with stasis_string_free. Errors: as stasis_adapter_open. */
 STASIS_API stasis_status stasis_adapter_inspect(const char* path, char** out_json);
 
-/** Sets *out to the kind name ("procrustes", "ridge", "lowrank"), owned by the adapter. */
+/** Sets *out to the kind name ("procrustes", "ridge", "lowrank", "orthogonal", "mlp", "local"),
+ *  owned by the adapter. */
 STASIS_API stasis_status stasis_adapter_kind(const stasis_adapter* adapter, const char** out);
 
 /** Sets *out_source and *out_target to the versions the adapter reads and produces. */

@@ -1131,6 +1131,19 @@ class Adapter : public detail::Handle<stasis_adapter, stasis_adapter_free> {
                    options);
     }
 
+    /** Fits without pairs (stasis_adapter_fit_unpaired): source and target rows are different
+     *  items, source.size() / source_dim and target.size() / target_dim rows. */
+    static Adapter fit_unpaired(uint32_t source_version, uint32_t target_version, const std::vector<float>& source,
+                                int64_t source_dim, const std::vector<float>& target, int64_t target_dim,
+                                const AdapterOptions& options = AdapterOptions()) {
+        int64_t ns = detail::row_count(source.size(), source_dim, "fit_unpaired: source");
+        int64_t nt = detail::row_count(target.size(), target_dim, "fit_unpaired: target");
+        stasis_adapter* out = nullptr;
+        detail::check(stasis_adapter_fit_unpaired(source_version, target_version, ns, source_dim, source.data(), nt,
+                                                  target_dim, target.data(), &options, &out));
+        return Adapter(out);
+    }
+
     /** Opens an adapter file (stasis_adapter_open). */
     static Adapter open(const std::string& path) {
         stasis_adapter* out = nullptr;
@@ -1148,11 +1161,18 @@ class Adapter : public detail::Handle<stasis_adapter, stasis_adapter_free> {
     /** Saves atomically (stasis_adapter_save). */
     void save(const std::string& path) const { detail::check(stasis_adapter_save(raw_, path.c_str())); }
 
-    /** Kind name ("procrustes", "ridge", "lowrank"). */
+    /** Kind name ("procrustes", "ridge", "lowrank", "orthogonal", "mlp", "local"). */
     std::string kind() const {
         const char* out = nullptr;
         detail::check(stasis_adapter_kind(raw_, &out));
         return detail::copy_string(out);
+    }
+
+    /** True when fitted without pairs (stasis_adapter_is_unpaired). */
+    bool unpaired() const {
+        int out = 0;
+        detail::check(stasis_adapter_is_unpaired(raw_, &out));
+        return out != 0;
     }
 
     /** Versions read and produced: {source, target}. */

@@ -17,8 +17,13 @@ private func adapter(_ pointer: OpaquePointer?) throws -> Adapter {
 ///     offset 32  uint64_t     seed
 ///     offset 40  const char*  source_space
 ///     offset 48  const char*  target_space
+///     offset 56  double       orthogonality   (added with the orthogonal, mlp and local kinds)
+///     offset 64  int64_t      clusters
+///     offset 72  int64_t      routing
+///     offset 80  int64_t      hidden
+///     offset 88  int64_t      epochs
 enum AdapterOptionsABI {
-    static let knownSize = 56
+    static let knownSize = 96
 
     static func read(_ raw: UnsafeRawPointer?) throws -> AdapterFitOptions {
         var options = AdapterFitOptions()
@@ -39,6 +44,21 @@ enum AdapterOptionsABI {
         let target = layout.field(48, UnsafePointer<CChar>?.self, default: nil)
         options.sourceSpace = source.map { String(cString: $0) }
         options.targetSpace = target.map { String(cString: $0) }
+        let orthogonality = layout.field(56, Double.self, default: 0)
+        if orthogonality != 0 { options.orthogonality = orthogonality }  // the core refuses bad values
+        let clusters = layout.field(64, Int64.self, default: 0)
+        let routing = layout.field(72, Int64.self, default: 0)
+        let hidden = layout.field(80, Int64.self, default: 0)
+        let epochs = layout.field(88, Int64.self, default: 0)
+        for (name, value) in [("clusters", clusters), ("routing", routing), ("hidden", hidden), ("epochs", epochs)] {
+            guard value >= 0, value <= 1 << 20 else {
+                throw StasisError(.invalidArgument, "\(name) must be in 0...\(1 << 20) (0 = default), got \(value)")
+            }
+        }
+        if clusters != 0 { options.clusters = Int(clusters) }
+        if routing != 0 { options.routing = Int(routing) }
+        if hidden != 0 { options.hidden = Int(hidden) }
+        if epochs != 0 { options.epochs = Int(epochs) }
         return options
     }
 }
@@ -62,6 +82,37 @@ public func stasis_adapter_fit(
                 target: try Arguments.array(target, rows: rows, dimension: dt, "target"), targetRows: rows, targetDimension: dt,
                 options: parsed)
         }
+    }
+}
+
+@_cdecl("stasis_adapter_fit_unpaired")
+public func stasis_adapter_fit_unpaired(
+    _ sourceVersion: UInt32, _ targetVersion: UInt32,
+    _ sourceRows: Int64, _ sourceDimension: Int64, _ source: UnsafePointer<Float>?,
+    _ targetRows: Int64, _ targetDimension: Int64, _ target: UnsafePointer<Float>?,
+    _ options: UnsafeRawPointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    boundary {
+        try AdapterHandle.produce(into: out) {
+            let ns = try Arguments.count(sourceRows, "n_source")
+            let nt = try Arguments.count(targetRows, "n_target")
+            let ds = try Arguments.dimension(sourceDimension, max: Int64(Adapter.maxDimension))
+            let dt = try Arguments.dimension(targetDimension, max: Int64(Adapter.maxDimension))
+            let parsed = try AdapterOptionsABI.read(options)
+            return try Adapter.fitUnpaired(
+                sourceVersion: sourceVersion, targetVersion: targetVersion,
+                source: try Arguments.array(source, rows: ns, dimension: ds, "source"), sourceRows: ns, sourceDimension: ds,
+                target: try Arguments.array(target, rows: nt, dimension: dt, "target"), targetRows: nt, targetDimension: dt,
+                options: parsed)
+        }
+    }
+}
+
+@_cdecl("stasis_adapter_is_unpaired")
+public func stasis_adapter_is_unpaired(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    boundary {
+        let target = try adapter(pointer)
+        try Arguments.required(out, "out").pointee = target.settings.unpaired ? 1 : 0
     }
 }
 

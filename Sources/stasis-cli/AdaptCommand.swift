@@ -19,7 +19,9 @@ extension Stasis {
         static let inspectKeys: [(String, String)] = [
             ("kind", "adapter.kind"), ("source", "adapter.source_version"), ("target", "adapter.target_version"),
             ("direction", "adapter.direction"), ("source dim", "adapter.source_dim"), ("target dim", "adapter.target_dim"),
-            ("rank", "adapter.rank"), ("ridge", "adapter.ridge"), ("src space", "adapter.source_space"),
+            ("fit", "adapter.fit"), ("rank", "adapter.rank"), ("ridge", "adapter.ridge"),
+            ("orthogonal", "adapter.orthogonality"), ("clusters", "adapter.clusters"), ("routing", "adapter.routing"),
+            ("hidden", "adapter.hidden"), ("epochs", "adapter.epochs"), ("src space", "adapter.source_space"),
             ("tgt space", "adapter.target_space"), ("train", "adapter.train_pairs"),
             ("held out", "adapter.validation_pairs"), ("val cosine", "adapter.validation_mean_cosine"),
             ("val R@1", "adapter.validation_recall_at_1")]
@@ -28,6 +30,10 @@ extension Stasis {
             static let configuration = CommandConfiguration(
                 abstract: "Fit an adapter on paired samples: row i of SOURCE and TARGET embed the same item.",
                 discussion: """
+                    With --unpaired, SOURCE and TARGET are different items (row counts may differ): anchors \
+                    are matched between the two spaces and an orthogonal map refined on them; the file \
+                    says it was unpaired and has no held-out numbers.
+
                     --json prints the new file's description (as `stasis adapt inspect --json`), with the \
                     held-out numbers, instead of a line of text. Kinds and their knobs: docs/adapters.md.
 
@@ -37,10 +43,17 @@ extension Stasis {
                       stasis adapt fit --kind ridge --ridge 0.01 --json \\
                           --source-version 2 --target-version 1 \\
                           new.fvecs old.fvecs v2to1.safetensors
+                      stasis adapt fit --kind local --clusters 32 \\
+                          --source-version 1 --target-version 2 old.npy new.npy v1to2.safetensors
+                      stasis adapt fit --unpaired --source-version 2 --target-version 1 \\
+                          new_items.npy old_items.npy v2to1.safetensors
                     """)
 
-            @Option(help: "procrustes, ridge or lowrank.")
+            @Option(help: "procrustes, ridge, lowrank, orthogonal, mlp or local (ignored with --unpaired).")
             var kind: String = "procrustes"
+
+            @Flag(help: "SOURCE and TARGET are different items: fit without pairs (mini-vec2vec style).")
+            var unpaired = false
 
             @Option(parsing: .unconditional, help: "Model version of the source rows (new for a backward adapter).")
             var sourceVersion: Int64
@@ -53,6 +66,21 @@ extension Stasis {
 
             @Option(parsing: .unconditional, help: "Rank of a lowrank adapter (default: half the smaller dimension).")
             var rank: Int?
+
+            @Option(parsing: .unconditional, help: "Orthogonality penalty λ of an orthogonal adapter.")
+            var orthogonality: Double = 0.1
+
+            @Option(parsing: .unconditional, help: "Regions of a local adapter, or anchors per side with --unpaired (default: from the sample size).")
+            var clusters: Int?
+
+            @Option(parsing: .unconditional, help: "Nearest regions a local adapter mixes per row.")
+            var routing: Int = 3
+
+            @Option(parsing: .unconditional, help: "Hidden width of an mlp adapter.")
+            var hidden: Int = 512
+
+            @Option(parsing: .unconditional, help: "Training passes of an mlp adapter, or refinement rounds with --unpaired.")
+            var epochs: Int = 20
 
             @Option(parsing: .unconditional, help: "Fraction of pairs held out for validation (0 = none).")
             var validation: Double = 0.1
@@ -87,22 +115,35 @@ extension Stasis {
                     options.seed = seed
                     options.sourceSpace = sourceSpace
                     options.targetSpace = targetSpace
+                    options.orthogonality = orthogonality
+                    options.clusters = clusters
+                    options.routing = routing
+                    options.hidden = hidden
+                    options.epochs = epochs
                     let kind = try AdapterKind(parsing: self.kind)
                     let x = try readVectors(source)
                     let y = try readVectors(target)
-                    let adapter = try Adapter.fit(
-                        kind: kind, sourceVersion: try modelVersion(sourceVersion, "--source-version"),
-                        targetVersion: try modelVersion(targetVersion, "--target-version"),
-                        source: x.values, sourceRows: x.rows, sourceDimension: x.columns,
-                        target: y.values, targetRows: y.rows, targetDimension: y.columns, options: options)
+                    let from = try modelVersion(sourceVersion, "--source-version")
+                    let to = try modelVersion(targetVersion, "--target-version")
+                    let adapter = unpaired
+                        ? try Adapter.fitUnpaired(
+                            sourceVersion: from, targetVersion: to,
+                            source: x.values, sourceRows: x.rows, sourceDimension: x.columns,
+                            target: y.values, targetRows: y.rows, targetDimension: y.columns, options: options)
+                        : try Adapter.fit(
+                            kind: kind, sourceVersion: from, targetVersion: to,
+                            source: x.values, sourceRows: x.rows, sourceDimension: x.columns,
+                            target: y.values, targetRows: y.rows, targetDimension: y.columns, options: options)
                     try AdapterFile.save(adapter, to: output)
                     if json {
                         printJSON(bytes: try AdapterFile.inspectJSON(output))
                         return
                     }
                     let v = adapter.validation
-                    var line = "\(output): \(kind.rawValue) \(adapter.sourceVersion) -> \(adapter.targetVersion) (\(adapter.direction)), "
-                        + "\(adapter.sourceDimension) -> \(adapter.targetDimension), \(v.trainPairs) training pairs"
+                    var line = "\(output): \(adapter.kind.rawValue)\(unpaired ? " (unpaired)" : "") \(adapter.sourceVersion) -> \(adapter.targetVersion) (\(adapter.direction)), "
+                        + "\(adapter.sourceDimension) -> \(adapter.targetDimension), "
+                        + (unpaired ? "fitted WITHOUT pairs on \(x.rows) + \(y.rows) rows: no held-out numbers"
+                                    : "\(v.trainPairs) training pairs")
                     if let cosine = v.meanCosine, let recall = v.recallAt1 {
                         line += "; held out \(v.validationPairs): mean cosine \(format(cosine)), R@1 \(format(recall))"
                     }

@@ -135,7 +135,8 @@ import Testing
         #expect(try damaged { $0.tensors["weight"] = .init(shape: [5, 3], values: Array(repeating: 0, count: 15)) }?.code == .corruptFile)
         #expect(try damaged { $0.tensors["bias"]?.values[1] = .infinity }?.message.contains("non-finite") == true)
         #expect(try damaged { $0.tensors["extra"] = .init(shape: [1], values: [0]) }?.message.contains("unexpected tensor 'extra'") == true)
-        #expect(try damaged { $0.metadata["adapter.kind"] = "local" }?.code == .unsupportedFormat)
+        #expect(try damaged { $0.metadata["adapter.kind"] = "quadratic" }?.code == .unsupportedFormat)
+        #expect(try damaged { $0.metadata["adapter.kind"] = "local" }?.code == .corruptFile)  // no clusters / tensors
         #expect(try damaged { $0.metadata["stasis.format"] = "2" }?.code == .unsupportedFormat)
         #expect(try damaged { $0.metadata["adapter.target_version"] = "-1" }?.code == .corruptFile)
         #expect(try damaged { $0.metadata["adapter.train_pairs"] = "-3" }?.code == .corruptFile)
@@ -170,11 +171,8 @@ import Testing
         options = AdapterFitOptions()
         options.validationFraction = 1
         #expect(throws: StasisError.self) { try fit(x, y, options: options) }
-        #expect(throws: StasisError(.unsupported,
-            "adapter kind 'mlp' is planned but not implemented yet; available: procrustes, ridge, lowrank")) {
-            try AdapterKind(parsing: "mlp")
-        }
-        #expect(throws: StasisError.invalid("unknown adapter kind 'rotate'; expected procrustes, ridge or lowrank")) {
+        #expect(throws: StasisError.invalid(
+            "unknown adapter kind 'rotate'; expected one of procrustes, ridge, lowrank, orthogonal, mlp, local")) {
             try AdapterKind(parsing: "rotate")
         }
         let adapter = try fit(x, y)

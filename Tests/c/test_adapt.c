@@ -35,6 +35,90 @@ static int adapt_exists(const char* path) {
     return stat(path, &info) == 0;
 }
 
+/* The iterative kinds and the unpaired fit: names, settings in the file, identical output after
+ * a save/open, the unpaired flag, and their bad input. */
+static void test_adapter_kinds(const float* x, const float* y, int64_t n, int64_t ds, int64_t dt) {
+    const char* kinds[] = {"orthogonal", "mlp", "local"};
+    for (int i = 0; i < 3; i++) {
+        stasis_adapter_options options = STASIS_ADAPTER_OPTIONS_INIT;
+        if (i == 1) options.hidden = 16, options.epochs = 3;
+        if (i == 2) options.clusters = 4, options.routing = 2;
+        stasis_adapter* adapter = NULL;
+        CHECK(stasis_adapter_fit(kinds[i], 2, 1, n, ds, x, dt, y, &options, &adapter) == STASIS_OK);
+        const char* kind = NULL;
+        CHECK(stasis_adapter_kind(adapter, &kind) == STASIS_OK && kind && strcmp(kind, kinds[i]) == 0);
+        double cosine = 0;
+        CHECK(stasis_adapter_validation(adapter, NULL, NULL, &cosine, NULL) == STASIS_OK && cosine > 0.5);
+        int unpaired = -1;
+        CHECK(stasis_adapter_is_unpaired(adapter, &unpaired) == STASIS_OK && unpaired == 0);
+        char path[1024];
+        snprintf(path, sizeof path, "%s/adapter_%s.safetensors", scratch, kinds[i]);
+        CHECK(stasis_adapter_save(adapter, path) == STASIS_OK);
+        char* json = NULL;
+        CHECK(stasis_adapter_inspect(path, &json) == STASIS_OK);
+        const char* expected[] = {"\"adapter.orthogonality\"", "\"adapter.hidden\":\"16\"", "\"adapter.clusters\":\"4\""};
+        CHECK(json && strstr(json, expected[i]) && strstr(json, "\"adapter.fit\":\"paired\""));
+        stasis_string_free(json);
+        stasis_adapter* reopened = NULL;
+        CHECK(stasis_adapter_open(path, &reopened) == STASIS_OK);
+        float* first = malloc(sizeof(float) * (size_t)(n * dt));
+        float* second = malloc(sizeof(float) * (size_t)(n * dt));
+        CHECK(stasis_adapter_apply(adapter, n, ds, x, dt, first) == STASIS_OK);
+        CHECK(stasis_adapter_apply(reopened, n, ds, x, dt, second) == STASIS_OK);
+        CHECK(memcmp(first, second, sizeof(float) * (size_t)(n * dt)) == 0);
+        free(first), free(second);
+        stasis_adapter_free(reopened);
+        stasis_adapter_free(adapter);
+    }
+    /* A caller compiled before the new fields (struct_size 56) gets their defaults. */
+    stasis_adapter_options older = STASIS_ADAPTER_OPTIONS_INIT;
+    older.struct_size = 56;
+    stasis_adapter* local = NULL;
+    CHECK(stasis_adapter_fit("local", 2, 1, n, ds, x, dt, y, &older, &local) == STASIS_OK);
+    stasis_adapter_free(local);
+
+    /* Unpaired: two halves of the rows are different items; the flag and empty validation. */
+    stasis_adapter* unpaired = NULL;
+    int64_t half = n / 2;
+    stasis_adapter_options anchors = STASIS_ADAPTER_OPTIONS_INIT;
+    anchors.clusters = 4;
+    anchors.epochs = 3;
+    CHECK(stasis_adapter_fit_unpaired(2, 1, half, ds, x, n - half, dt, y + half * dt, &anchors, &unpaired) == STASIS_OK);
+    int flag = 0;
+    CHECK(stasis_adapter_is_unpaired(unpaired, &flag) == STASIS_OK && flag == 1);
+    int64_t train = -1, held = -1;
+    double cosine = 0;
+    CHECK(stasis_adapter_validation(unpaired, &train, &held, &cosine, NULL) == STASIS_OK);
+    CHECK(train == 0 && held == 0 && isnan(cosine));
+    char path[1024];
+    snprintf(path, sizeof path, "%s/adapter_unpaired.safetensors", scratch);
+    CHECK(stasis_adapter_save(unpaired, path) == STASIS_OK);
+    stasis_adapter* reopened = NULL;
+    CHECK(stasis_adapter_open(path, &reopened) == STASIS_OK);
+    CHECK(stasis_adapter_is_unpaired(reopened, &flag) == STASIS_OK && flag == 1);
+    stasis_adapter_free(reopened);
+    stasis_adapter_free(unpaired);
+
+    /* Bad input: clear errors, nothing produced. */
+    stasis_adapter* none = (stasis_adapter*)0x1;
+    stasis_adapter_options many = STASIS_ADAPTER_OPTIONS_INIT;
+    many.clusters = 200;
+    CHECK_ERR(stasis_adapter_fit("local", 2, 1, n, ds, x, dt, y, &many, &none), STASIS_ERROR_INVALID_ARGUMENT, "too few pairs");
+    CHECK(none == NULL);
+    CHECK_ERR(stasis_adapter_fit("ridge", 2, 1, n, ds, x, dt, y, &anchors, &none), STASIS_ERROR_INVALID_ARGUMENT, "local adapters only");
+    stasis_adapter_options negative = STASIS_ADAPTER_OPTIONS_INIT;
+    negative.orthogonality = -1;
+    CHECK_ERR(stasis_adapter_fit("orthogonal", 2, 1, n, ds, x, dt, y, &negative, &none), STASIS_ERROR_INVALID_ARGUMENT, "orthogonality");
+    CHECK_ERR(stasis_adapter_fit_unpaired(2, 1, 10, ds, x, n, dt, y, NULL, &none), STASIS_ERROR_INVALID_ARGUMENT, "too few rows");
+    CHECK_ERR(stasis_adapter_fit_unpaired(2, 1, half, ds, x, half, dt, NULL, NULL, &none), STASIS_ERROR_INVALID_ARGUMENT, "target");
+    float* poisoned = malloc(sizeof(float) * (size_t)(half * ds));
+    memcpy(poisoned, x, sizeof(float) * (size_t)(half * ds));
+    poisoned[7 * ds] = NAN;
+    CHECK_ERR(stasis_adapter_fit_unpaired(2, 1, half, ds, poisoned, half, dt, y, NULL, &none), STASIS_ERROR_INVALID_ARGUMENT, "source row 7");
+    free(poisoned);
+    CHECK(none == NULL);
+}
+
 void test_adapters(void) {
     const int64_t n = 300, ds = 12, dt = 8;
     float* x = adapt_random(n, ds);
@@ -124,7 +208,9 @@ void test_adapters(void) {
     CHECK(none == NULL);
     x[5 * ds + 3] = saved;
     CHECK_ERR(stasis_adapter_fit("ridge", 2, 1, 10, ds, x, dt, y, NULL, &none), STASIS_ERROR_INVALID_ARGUMENT, "too few pairs");
-    CHECK_ERR(stasis_adapter_fit("mlp", 2, 1, n, ds, x, dt, y, NULL, &none), STASIS_ERROR_UNSUPPORTED, "not implemented");
+    stasis_adapter_options bad_hidden = STASIS_ADAPTER_OPTIONS_INIT;
+    bad_hidden.hidden = -3;
+    CHECK_ERR(stasis_adapter_fit("mlp", 2, 1, n, ds, x, dt, y, &bad_hidden, &none), STASIS_ERROR_INVALID_ARGUMENT, "hidden");
     CHECK_ERR(stasis_adapter_fit("spin", 2, 1, n, ds, x, dt, y, NULL, &none), STASIS_ERROR_INVALID_ARGUMENT, "spin");
     CHECK_ERR(stasis_adapter_fit(NULL, 2, 1, n, ds, x, dt, y, NULL, &none), STASIS_ERROR_INVALID_ARGUMENT, "kind");
     CHECK_ERR(stasis_adapter_fit("ridge", 1, 1, n, ds, x, dt, y, NULL, &none), STASIS_ERROR_INVALID_ARGUMENT, "versions");
@@ -153,6 +239,7 @@ void test_adapters(void) {
     stasis_space_free(space);
     stasis_adapter_free(NULL);
 
+    test_adapter_kinds(x, y, n, ds, dt);
     stasis_adapter_free(a32);
     stasis_adapter_free(reopened);
     stasis_adapter_free(low);

@@ -519,7 +519,13 @@ static void r_adapter_fit(void) {
     BAD(stasis_adapter_fit("ridge", 2, 1, 4, 5, f5, 3, t3, NULL, &out), INV, "too few pairs");
     BAD(stasis_adapter_fit("ridge", 2, 1, 40, 5, f5, 3, t3, &rank, &out), INV, "rank");
     BAD(stasis_adapter_fit("ridge", 2, 1, 40, 5, f5, 3, t3, &zero, &out), INV, "struct_size");
-    BAD(stasis_adapter_fit("mlp", 2, 1, 40, 5, f5, 3, t3, NULL, &out), STASIS_ERROR_UNSUPPORTED, "mlp");
+    BAD(stasis_adapter_fit("quadratic", 2, 1, 40, 5, f5, 3, t3, NULL, &out), INV, "quadratic");
+    BAD(stasis_adapter_fit_unpaired(2, 1, 4, 5, f5, 4, 3, t3, NULL, &out), INV, "too few rows");
+    BAD(stasis_adapter_fit_unpaired(2, 2, 40, 5, f5, 40, 3, t3, NULL, &out), INV, "versions");
+    BAD(stasis_adapter_fit_unpaired(2, 1, 40, 5, NULL, 40, 3, t3, NULL, &out), INV, "source");
+    BAD(stasis_adapter_fit_unpaired(2, 1, -1, 5, f5, 40, 3, t3, NULL, &out), INV, "n_source");
+    BAD(stasis_adapter_fit_unpaired(2, 1, 40, 5, f5, 40, 3, t3, NULL, NULL), INV, "out");
+    BAD(stasis_adapter_is_unpaired(NULL, NULL), INV, "adapter");
     BAD(stasis_adapter_fit("ridge", 2, 1, 40, 5, f5, 3, t3, NULL, NULL), INV, "out");
     CHECK(out == NULL);
 }
@@ -824,6 +830,8 @@ static const sweep_row rows[] = {
      "stasis_report_set_backfill stasis_report_json stasis_report_html stasis_report_write_json "
      "stasis_report_write_html", r_report},
     {"stasis_adapter_fit", r_adapter_fit},
+    {"stasis_adapter_fit_unpaired", r_adapter_fit},
+    {"stasis_adapter_is_unpaired", r_adapter_fit},
     {"stasis_adapter_save stasis_adapter_open stasis_adapter_inspect", r_adapter_files},
     {"stasis_adapter_kind stasis_adapter_versions stasis_adapter_dimensions stasis_adapter_validation", r_adapter_getters},
     {"stasis_adapter_apply stasis_adapter_chain_apply", r_adapter_apply},

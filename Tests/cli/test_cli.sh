@@ -211,7 +211,7 @@ adapt_fails() { # adapt_fails DESCRIPTION NEEDLE ARGS... : fails, and writes no 
 adapt_fails "mismatched rows" "source has 200, target has 150" fit --source-version 2 --target-version 1 "$work/new.npy" "$work/old_short.npy" "$work/refused.out"
 adapt_fails "NaN in the source" "source row 4 has a non-finite value" fit --source-version 2 --target-version 1 "$work/new_nan.npy" "$work/old.npy" "$work/refused.out"
 adapt_fails "too few pairs" "too few pairs" fit --kind ridge --validation 0.95 --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/refused.out"
-adapt_fails "a planned kind" "not implemented yet" fit --kind local --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/refused.out"
+adapt_fails "an unknown kind" "unknown adapter kind" fit --kind quadratic --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/refused.out"
 adapt_fails "a chain with a gap" "gap at position 1" apply --adapter "$work/a21.safetensors" --adapter "$work/a32.safetensors" "$work/new.npy" "$work/refused.out"
 adapt_fails "wrong input width" "has 6 columns" apply --adapter "$work/a21.safetensors" "$work/v3.npy" "$work/refused.out"
 adapt_fails "inspect of another kind" "not an adapter" inspect "$work/enc.safetensors"
@@ -642,6 +642,38 @@ fails "index compact of a missing file" "No such file" index compact "$work/miss
 fails "index checkpoint with a log of another index" "another index" index checkpoint "$work/ix.stasis" --wal "$work/cx.wal"
 printf 'junk' >"$work/junk.wal"
 fails "index checkpoint with a non-log" "not a Stasis write-ahead log" index checkpoint "$work/cx.stasis" --wal "$work/junk.wal"
+
+
+# Adapter kinds beyond the closed forms, and the unpaired fit (new.npy / old.npy from the adapter block).
+for kind in orthogonal mlp local; do
+    extra=()
+    [ $kind = mlp ] && extra=(--hidden 16 --epochs 3)
+    [ $kind = local ] && extra=(--clusters 3 --routing 2)
+    out=$("$cli" adapt fit --kind $kind "${extra[@]}" --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/k_$kind.safetensors")
+    expect "adapt fit --kind $kind reports held-out numbers" grep -qE "$kind 2 -> 1 \(backward\), 12 -> 8, 180 training pairs; held out 20" <<<"$out"
+done
+text=$("$cli" adapt inspect "$work/k_local.safetensors")
+expect "adapt inspect shows a local adapter's clusters" grep -qE "^clusters +3" <<<"$text"
+expect "adapt inspect says the fit was paired" grep -qE "^fit +paired" <<<"$text"
+"$cli" adapt apply --adapter "$work/k_mlp.safetensors" "$work/new.npy" "$work/k_mapped.npy" >/dev/null
+expect "adapt apply through an mlp adapter writes unit rows" python3 -c "
+import numpy as np, sys; m = np.load(sys.argv[1]); assert m.shape == (200, 8) and np.allclose(np.linalg.norm(m, axis=1), 1, atol=1e-5)" "$work/k_mapped.npy"
+python3 - "$work" <<'PY'
+import sys, numpy as np
+work = sys.argv[1]
+new = np.load(f"{work}/new.npy")
+np.save(f"{work}/old_other_items.npy", np.load(f"{work}/old.npy")[100:])
+np.save(f"{work}/new_first_items.npy", new[:100])
+PY
+out=$("$cli" adapt fit --unpaired --clusters 3 --epochs 2 --source-version 2 --target-version 1 "$work/new_first_items.npy" "$work/old_other_items.npy" "$work/unpaired.safetensors")
+expect "adapt fit --unpaired says it had no pairs" grep -q "fitted WITHOUT pairs on 100 + 100 rows: no held-out numbers" <<<"$out"
+text=$("$cli" adapt inspect "$work/unpaired.safetensors")
+expect "adapt inspect says the fit was unpaired" grep -qE "^fit +unpaired" <<<"$text"
+fails "adapt fit with too many local clusters" "too few pairs" adapt fit --kind local --clusters 100 --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/never.safetensors"
+fails "adapt fit --unpaired from too few rows" "too few rows" adapt fit --unpaired --source-version 2 --target-version 1 "$work/new.npy" "$work/old_short.npy" "$work/never.safetensors" --clusters 40
+fails "adapt fit --unpaired with a NaN row" "source row 4" adapt fit --unpaired --source-version 2 --target-version 1 "$work/new_nan.npy" "$work/old.npy" "$work/never.safetensors"
+fails "adapt fit with a bad orthogonality" "orthogonality" adapt fit --kind orthogonal --orthogonality -1 --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/never.safetensors"
+expect "failed adapter fits write nothing" test ! -e "$work/never.safetensors"
 
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

@@ -300,7 +300,7 @@ void test_adapter_and_evaluate() {
     CHECK(backward.kind() == "procrustes" && backward.versions().first == 2 && backward.dimensions().second == 8);
     CHECK(backward.validation().validation_pairs > 0);
     CHECK(backward.apply(std::vector<float>(new_rows.begin(), new_rows.begin() + 16)).size() == 16);
-    CHECK_THROWS(stasis::Adapter::fit("mlp", 2, 1, new_rows, 8, old_rows, 8), STASIS_ERROR_UNSUPPORTED, "mlp");
+    CHECK_THROWS(stasis::Adapter::fit("quadratic", 2, 1, new_rows, 8, old_rows, 8), STASIS_ERROR_INVALID_ARGUMENT, "quadratic");
     // A chain with a gap: v2 -> v1 then v2 -> v1 again.
     CHECK_THROWS(stasis::apply_chain({&backward, &backward}, new_rows, 8, 8), STASIS_ERROR_INCOMPATIBLE, "");
 

@@ -113,9 +113,8 @@ def test_bad_input(pairs, tmp_path):
         stasis.Adapter.fit(bad, y, kind="ridge", source_version=2, target_version=1)
     with pytest.raises(stasis.InvalidArgumentError, match="too few pairs"):
         stasis.Adapter.fit(x[:20], y[:20], kind="ridge", source_version=2, target_version=1)
-    for planned in ("mlp", "orthogonal", "local"):
-        with pytest.raises(stasis.UnsupportedError, match="not implemented"):
-            stasis.Adapter.fit(x, y, kind=planned, source_version=2, target_version=1)
+    with pytest.raises(stasis.InvalidArgumentError, match="clusters apply to local adapters only"):
+        stasis.Adapter.fit(x, y, kind="ridge", clusters=4, source_version=2, target_version=1)
     with pytest.raises(stasis.InvalidArgumentError, match="unknown adapter kind"):
         stasis.Adapter.fit(x, y, kind="spin", source_version=2, target_version=1)
     with pytest.raises(stasis.InvalidArgumentError, match="rank"):
@@ -133,3 +132,103 @@ def test_bad_input(pairs, tmp_path):
     adapter.close()
     with pytest.raises(ValueError):
         adapter.apply(x)
+
+
+def numpy_orthogonal(x, y, alpha, lam, steps=400):
+    """The orthogonal kind's objective by the same Adam steps, in numpy (the reference)."""
+    w, b = numpy_ridge(x, y, alpha)
+    x, y = unit(x), unit(y)
+    mx, my = x.mean(0), y.mean(0)
+    xc, yc = x - mx, y - my
+    cxx, cxy = xc.T @ xc / len(x), xc.T @ yc / len(x)
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    for t in range(1, steps + 1):
+        g = 2 * (cxx @ w - cxy) + 2 * alpha * w
+        if w.shape[0] <= w.shape[1]:
+            g += 4 * lam * (w @ w.T - np.eye(w.shape[0])) @ w
+        else:
+            g += 4 * lam * w @ (w.T @ w - np.eye(w.shape[1]))
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w = w - 1e-3 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-12)
+    return w, my - mx @ w
+
+
+def test_orthogonal_matches_numpy(pairs):
+    x, y = pairs
+    adapter = stasis.Adapter.fit(x, y, kind="orthogonal", orthogonality=0.5, source_version=2, target_version=1,
+                                 validation_fraction=0)
+    w, b = numpy_orthogonal(x, y, 1e-3, 0.5)
+    np.testing.assert_allclose(adapter.apply(x[:50]), unit(unit(x[:50]) @ w + b), atol=1e-4)
+
+
+@pytest.mark.parametrize("kind,options", [("orthogonal", {"orthogonality": 0.05}),
+                                          ("mlp", {"hidden": 32, "epochs": 5}),
+                                          ("local", {"clusters": 4, "routing": 2})])
+def test_new_kinds_fit_save_open(pairs, tmp_path, kind, options):
+    x, y = pairs
+    adapter = stasis.Adapter.fit(x, y, kind=kind, source_version=1, target_version=2, **options)
+    assert adapter.kind == kind and adapter.direction == "forward" and not adapter.unpaired
+    assert adapter.validation["fit"] == "paired" and adapter.validation["mean_cosine"] > 0.5
+    path = tmp_path / f"{kind}.safetensors"
+    adapter.save(path)
+    again = stasis.Adapter.open(path)
+    np.testing.assert_array_equal(again.apply(x), adapter.apply(x))
+    described = stasis.inspect_adapter(path)["metadata"]
+    key = {"orthogonal": "adapter.orthogonality", "mlp": "adapter.hidden", "local": "adapter.clusters"}[kind]
+    assert key in described and described["adapter.fit"] == "paired"
+
+
+def test_local_beats_one_rotation_on_piecewise_data():
+    rng = np.random.default_rng(5)
+    d, regions = 8, 3
+    centres = rng.standard_normal((regions, d)) * 3
+    which = np.arange(1500) % regions
+    x = (centres[which] + 0.4 * rng.standard_normal((1500, d))).astype(np.float32)
+    rotations = [np.linalg.qr(rng.standard_normal((d, d)))[0] for _ in range(regions)]
+    y = np.stack([x[i] @ rotations[which[i]] for i in range(len(x))]).astype(np.float32)
+    one = stasis.Adapter.fit(x, y, kind="procrustes", source_version=2, target_version=1)
+    local = stasis.Adapter.fit(x, y, kind="local", clusters=6, source_version=2, target_version=1)
+    # The held-out error (1 - cosine) of per-region rotations is well under half of one rotation's.
+    assert 1 - local.validation["mean_cosine"] < 0.5 * (1 - one.validation["mean_cosine"])
+
+
+def test_fit_unpaired(tmp_path):
+    rng = np.random.default_rng(6)
+    d, regions = 10, 8
+    centres = rng.uniform(-0.5, 0.5, (regions, d))
+
+    def sample(n):
+        return 3 * centres[np.arange(n) % regions] + 0.3 * rng.uniform(-0.5, 0.5, (n, d))
+
+    q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    source, target = sample(3000).astype(np.float32), (sample(2500) @ q).astype(np.float32)
+    adapter = stasis.Adapter.fit_unpaired(source, target, source_version=2, target_version=1, clusters=regions)
+    assert adapter.unpaired and adapter.kind == "orthogonal"
+    assert adapter.validation == {"fit": "unpaired", "train_pairs": 0, "validation_pairs": 0, "mean_cosine": None,
+                                  "recall_at_1": None}
+    probe = source[:300]
+    cosine = np.sum(adapter.apply(probe) * unit(probe @ q), 1).mean()
+    assert cosine > 0.9
+    adapter.save(tmp_path / "u.safetensors")
+    assert stasis.Adapter.open(tmp_path / "u.safetensors").unpaired
+    assert stasis.inspect_adapter(tmp_path / "u.safetensors")["metadata"]["adapter.fit"] == "unpaired"
+
+
+def test_new_kinds_bad_input(pairs):
+    x, y = pairs
+    with pytest.raises(stasis.InvalidArgumentError, match="orthogonality"):
+        stasis.Adapter.fit(x, y, kind="orthogonal", orthogonality=-1, source_version=2, target_version=1)
+    with pytest.raises(stasis.InvalidArgumentError, match="hidden"):
+        stasis.Adapter.fit(x, y, kind="mlp", hidden=0, source_version=2, target_version=1)
+    with pytest.raises(stasis.InvalidArgumentError, match="too few pairs"):
+        stasis.Adapter.fit(x, y, kind="local", clusters=100, source_version=2, target_version=1)
+    with pytest.raises(stasis.InvalidArgumentError, match="too few rows"):
+        stasis.Adapter.fit_unpaired(x[:10], y, source_version=2, target_version=1)
+    bad = x.copy()
+    bad[4, 0] = np.inf
+    with pytest.raises(stasis.InvalidArgumentError, match="source row 4"):
+        stasis.Adapter.fit_unpaired(bad, y, source_version=2, target_version=1)
+    with pytest.raises(stasis.InvalidArgumentError, match="versions"):
+        stasis.Adapter.fit_unpaired(x, y, source_version=2, target_version=2)

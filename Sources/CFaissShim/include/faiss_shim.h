@@ -124,6 +124,12 @@ uint32_t fshim_crc32c(uint32_t crc, const void* data, size_t n);
 /// The table implementation alone (test hook: must equal fshim_crc32c). Returns 0.
 int fshim_crc32c_table_for_tests(uint32_t crc, const void* data, size_t n, uint32_t* out);
 
+/// Spherical k-means (Faiss Clustering, inner product, unit centroids) of n rows of d floats into
+/// k centroids written to `centroids` (k x d). Deterministic for a seed. Requires n >= k >= 1.
+/// `initial` (k x d, may be NULL for Faiss's random rows) is where Lloyd's iterations start.
+int fshim_kmeans(int64_t d, int64_t n, const float* x, int64_t k, int iterations, uint64_t seed,
+                 const float* initial, float* centroids, char* err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,36 +20,37 @@ public final class Adapter: Sendable {
     public let sourceDimension: Int
     /// Width of the rows it produces.
     public let targetDimension: Int
+    /// The settings the fit used (nil where the kind has none), recorded in the file.
+    public let settings: AdapterSettings
     /// Rank of a lowrank adapter (nil for the other kinds).
-    public let rank: Int?
-    /// Ridge strength used by the fit (nil for Procrustes).
-    public let ridge: Double?
+    public var rank: Int? { settings.rank }
+    /// Ridge strength used by the fit (nil for the kinds without one).
+    public var ridge: Double? { settings.ridge }
     /// Fingerprint of the source space, when the fit recorded one (checked by chains).
     public let sourceSpace: String?
     /// Fingerprint of the target space, when the fit recorded one (checked by chains).
     public let targetSpace: String?
     /// Held-out numbers measured at fit time.
     public let validation: AdapterValidation
-    /// Linear layers applied in order (PyTorch layout: weight out × in).
-    let layers: [Layer]
+    /// The computation between the input and output normalisations.
+    let map: AdapterMap
 
     /// "backward" when it maps a newer version into an older one (queries), else "forward".
     public var direction: String { sourceVersion > targetVersion ? "backward" : "forward" }
 
     init(kind: AdapterKind, sourceVersion: UInt32, targetVersion: UInt32, sourceDimension: Int, targetDimension: Int,
-         rank: Int?, ridge: Double?, sourceSpace: String?, targetSpace: String?, validation: AdapterValidation,
-         layers: [Layer]) {
+         settings: AdapterSettings, sourceSpace: String?, targetSpace: String?, validation: AdapterValidation,
+         map: AdapterMap) {
         self.kind = kind
         self.sourceVersion = sourceVersion
         self.targetVersion = targetVersion
         self.sourceDimension = sourceDimension
         self.targetDimension = targetDimension
-        self.rank = rank
-        self.ridge = ridge
+        self.settings = settings
         self.sourceSpace = sourceSpace
         self.targetSpace = targetSpace
         self.validation = validation
-        self.layers = layers
+        self.map = map
     }
 
     /// Maps `count` rows of `sourceDimension` floats to `count` unit rows of `targetDimension`.
@@ -64,21 +65,8 @@ public final class Adapter: Sendable {
                 "adapter \(sourceVersion)->\(targetVersion) reads rows of \(sourceDimension) values; got \(values.count) values for \(count) rows")
         }
         if count == 0 { return [] }
-        var current = try UnitRows(values, count: count, dimension: sourceDimension, role: "input row").values
-        var width = sourceDimension
-        for layer in layers {
-            let outputs = layer.outputWidth(width)
-            var next = Array(repeating: Float(0), count: count * outputs)
-            current.withUnsafeMutableBufferPointer { input in
-                next.withUnsafeMutableBufferPointer { output in
-                    // Both buffers are non-empty (count > 0, widths >= 1), so the addresses exist.
-                    guard let source = input.baseAddress, let destination = output.baseAddress else { return }
-                    layer.apply(rows: count, width: width, input: source, output: destination)
-                }
-            }
-            current = next
-            width = outputs
-        }
+        let unit = try UnitRows(values, count: count, dimension: sourceDimension, role: "input row").values
+        let current = map.apply(unit, count: count, width: sourceDimension)
         do {
             return try UnitRows(current, count: count, dimension: targetDimension, role: "mapped row").values
         } catch let error as StasisError {
@@ -86,16 +74,39 @@ public final class Adapter: Sendable {
         }
     }
 
-    /// Tensors in file order: `weight` (procrustes, ridge), `down.weight` + `up.weight` (lowrank),
-    /// and `bias` for the affine kinds.
-    var tensors: [String: Safetensors.Tensor] {
-        var result: [String: Safetensors.Tensor] = [:]
-        let names = kind == .lowrank ? ["down.weight", "up.weight"] : ["weight"]
-        for (name, layer) in zip(names, layers) {
-            guard case .linear(let weight, let bias, let inputs, let outputs) = layer else { continue }
-            result[name] = .init(shape: [outputs, inputs], values: weight)
-            if let bias { result["bias"] = .init(shape: [outputs], values: bias) }
-        }
-        return result
+    /// The tensors the file stores for this adapter (AdapterTensors lists them per kind).
+    var tensors: [String: Safetensors.Tensor] { AdapterTensors.encode(self) }
+
+    /// The same adapter with other validation numbers (the fit scores the map it built).
+    func validated(_ validation: AdapterValidation) -> Adapter {
+        Adapter(kind: kind, sourceVersion: sourceVersion, targetVersion: targetVersion, sourceDimension: sourceDimension,
+                targetDimension: targetDimension, settings: settings, sourceSpace: sourceSpace, targetSpace: targetSpace,
+                validation: validation, map: map)
     }
+}
+
+/// The settings an adapter was fitted with; each is nil where the kind has no such setting.
+public struct AdapterSettings: Sendable, Equatable {
+    /// Rank r (lowrank).
+    public var rank: Int?
+    /// Ridge strength α (ridge, lowrank, orthogonal, and the starting point of mlp).
+    public var ridge: Double?
+    /// Orthogonality penalty λ (orthogonal).
+    public var orthogonality: Double?
+    /// Number of clusters (local; anchors of an unpaired fit).
+    public var clusters: Int?
+    /// Clusters mixed per row (local).
+    public var routing: Int?
+    /// Softmax temperature of the routing (local).
+    public var temperature: Double?
+    /// Hidden width (mlp).
+    public var hidden: Int?
+    /// Passes over the pairs (mlp) or refinement rounds (unpaired).
+    public var epochs: Int?
+    /// True when the adapter was fitted without pairs (`fitUnpaired`): its validation numbers
+    /// then come from pairs it never saw during the fit only if the caller supplied them.
+    public var unpaired: Bool = false
+
+    /// Nothing recorded.
+    public init() {}
 }

@@ -52,31 +52,49 @@ extension Adapter {
         }
         let trainX = rows(of: x.values, split.train, sourceDimension)
         let trainY = rows(of: y.values, split.train, targetDimension)
-        let layers: [Layer]
+        var settings = AdapterSettings()
+        let map: AdapterMap
         switch kind {
-        case .procrustes: layers = try [procrustes(trainX, trainY)]
-        case .ridge: layers = try [ridgeLayer(trainX, trainY, alpha: options.ridge)]
-        case .lowrank: layers = try lowRank(trainX, trainY, alpha: options.ridge, rank: rank ?? 1)
+        case .procrustes:
+            map = .layers([try procrustes(trainX, trainY)])
+        case .ridge:
+            settings.ridge = options.ridge
+            map = .layers([try ridgeLayer(trainX, trainY, alpha: options.ridge)])
+        case .lowrank:
+            settings.ridge = options.ridge
+            settings.rank = rank
+            map = .layers(try lowRank(trainX, trainY, alpha: options.ridge, rank: rank ?? 1))
+        case .orthogonal:
+            settings.ridge = options.ridge
+            settings.orthogonality = options.orthogonality
+            map = .layers([try orthogonalAffine(trainX, trainY, alpha: options.ridge, lambda: options.orthogonality)])
+        case .local:
+            let clusters = options.clusters ?? defaultClusters(trainingPairs: split.train.count)
+            settings.clusters = clusters
+            settings.routing = min(options.routing, clusters)
+            settings.temperature = Double(LocalMap.defaultTemperature)
+            map = .local(try localMap(trainX, trainY, clusters: clusters, routing: min(options.routing, clusters),
+                                      seed: options.seed))
+        case .mlp:
+            settings.ridge = options.ridge
+            settings.hidden = options.hidden
+            settings.epochs = options.epochs
+            map = .layers(try residualMLP(trainX, trainY, options: options))
         }
         let unscored = Adapter(
             kind: kind, sourceVersion: sourceVersion, targetVersion: targetVersion, sourceDimension: sourceDimension,
-            targetDimension: targetDimension, rank: rank, ridge: kind == .procrustes ? nil : options.ridge,
+            targetDimension: targetDimension, settings: settings,
             sourceSpace: options.sourceSpace, targetSpace: options.targetSpace,
             validation: AdapterValidation(trainPairs: split.train.count, validationPairs: 0, meanCosine: nil, recallAt1: nil),
-            layers: layers)
+            map: map)
         guard !split.validation.isEmpty else { return unscored }
         let heldOutX = floats(rows(of: x.values, split.validation, sourceDimension))
         let heldOutY = floats(rows(of: y.values, split.validation, targetDimension))
         let mapped = try unscored.apply(heldOutX, count: split.validation.count)
         let scores = ValidationScores.measure(mapped: mapped, truth: heldOutY, count: split.validation.count, dimension: targetDimension)
-        return Adapter(
-            kind: kind, sourceVersion: sourceVersion, targetVersion: targetVersion, sourceDimension: sourceDimension,
-            targetDimension: targetDimension, rank: rank, ridge: unscored.ridge,
-            sourceSpace: options.sourceSpace, targetSpace: options.targetSpace,
-            validation: AdapterValidation(
-                trainPairs: split.train.count, validationPairs: split.validation.count,
-                meanCosine: scores.meanCosine, recallAt1: scores.recallAt1),
-            layers: layers)
+        return unscored.validated(AdapterValidation(
+            trainPairs: split.train.count, validationPairs: split.validation.count,
+            meanCosine: scores.meanCosine, recallAt1: scores.recallAt1))
     }
 
     /// Training pairs below which the fit is not determined by the data: one equation per
@@ -85,7 +103,10 @@ extension Adapter {
     public static func minimumTrainingPairs(_ kind: AdapterKind, sourceDimension: Int, targetDimension: Int) -> Int {
         switch kind {
         case .procrustes: min(sourceDimension, targetDimension)
-        case .ridge, .lowrank: sourceDimension + 1
+        case .ridge, .lowrank, .orthogonal, .mlp: sourceDimension + 1
+        // Each cluster's rotation leans on the global one, so the clusters need pairs to place
+        // their centroids, not to determine a rotation each: 8 per cluster, and the global minimum.
+        case .local: max(min(sourceDimension, targetDimension), 2 * 8)
         }
     }
 
@@ -95,6 +116,20 @@ extension Adapter {
         }
         guard options.validationFraction.isFinite, options.validationFraction >= 0, options.validationFraction < 1 else {
             throw StasisError.invalid("validation fraction must be in [0, 1), got \(options.validationFraction)")
+        }
+        guard options.orthogonality.isFinite, options.orthogonality > 0 else {
+            throw StasisError.invalid("orthogonality must be a finite number > 0, got \(options.orthogonality)")
+        }
+        guard options.routing >= 1 else { throw StasisError.invalid("routing must be >= 1, got \(options.routing)") }
+        guard (1...65_536).contains(options.hidden) else {
+            throw StasisError.invalid("hidden width must be in 1...65536, got \(options.hidden)")
+        }
+        guard (1...10_000).contains(options.epochs) else {
+            throw StasisError.invalid("epochs must be in 1...10000, got \(options.epochs)")
+        }
+        if let clusters = options.clusters {
+            guard kind == .local else { throw StasisError.invalid("clusters apply to local adapters only, not \(kind.rawValue)") }
+            guard (2...4096).contains(clusters) else { throw StasisError.invalid("clusters must be in 2...4096, got \(clusters)") }
         }
         if let rank = options.rank {
             guard kind == .lowrank else { throw StasisError.invalid("rank applies to lowrank adapters only, not \(kind.rawValue)") }
@@ -110,14 +145,14 @@ extension Adapter {
     /// W = U Vᵀ from the thin SVD Xᵀ Y = U Σ Vᵀ: the (semi-)orthogonal W maximising trace(Wᵀ Xᵀ Y),
     /// i.e. minimising ‖X W − Y‖ over matrices with orthonormal rows or columns. No centring, no
     /// bias: the map stays a rotation (plus a projection or embedding when the dimensions differ).
-    private static func procrustes(_ x: DenseMatrix, _ y: DenseMatrix) throws -> Layer {
+    static func procrustes(_ x: DenseMatrix, _ y: DenseMatrix) throws -> Layer {
         let cross = x.multiplied(transposed: true, by: y)
         let (u, _, vt) = try Lapack.svd(cross)
         return linear(u.multiplied(by: vt), bias: nil)
     }
 
     /// W = (Xcᵀ Xc + n α I)⁻¹ Xcᵀ Yc on column-centred rows (Cholesky), b = ȳ − x̄ W.
-    private static func ridgeMap(_ x: DenseMatrix, _ y: DenseMatrix, alpha: Double) throws -> (DenseMatrix, [Double], [Double]) {
+    static func ridgeMap(_ x: DenseMatrix, _ y: DenseMatrix, alpha: Double) throws -> (DenseMatrix, [Double], [Double]) {
         let meanX = x.columnMeans, meanY = y.columnMeans
         let xc = x.centered(meanX), yc = y.centered(meanY)
         var gram = xc.multiplied(transposed: true, by: xc)
@@ -150,17 +185,17 @@ extension Adapter {
     }
 
     /// b = ȳ − x̄ W.
-    private static func bias(_ w: DenseMatrix, _ meanX: [Double], _ meanY: [Double]) -> [Double] {
+    static func bias(_ w: DenseMatrix, _ meanX: [Double], _ meanY: [Double]) -> [Double] {
         let projected = DenseMatrix(rows: 1, columns: meanX.count, values: meanX).multiplied(by: w)
         return zip(meanY, projected.values).map { $0 - $1 }
     }
 
     /// A linear layer for y = x · W + b (W d_in × d_out), stored in PyTorch's out × in layout.
-    private static func linear(_ w: DenseMatrix, bias: [Double]?) -> Layer {
+    static func linear(_ w: DenseMatrix, bias: [Double]?) -> Layer {
         .linear(weight: floats(w.transposed.values), bias: bias.map(floats), inputs: w.rows, outputs: w.columns)
     }
 
-    private static func rows(of values: [Float], _ indices: [Int], _ dimension: Int) -> DenseMatrix {
+    static func rows(of values: [Float], _ indices: [Int], _ dimension: Int) -> DenseMatrix {
         var result = DenseMatrix(zeros: indices.count, dimension)
         for (r, index) in indices.enumerated() {
             for c in 0..<dimension { result.values[r * dimension + c] = Double(values[index * dimension + c]) }
@@ -168,8 +203,8 @@ extension Adapter {
         return result
     }
 
-    private static func floats(_ values: [Double]) -> [Float] { values.map { Float($0) } }
-    private static func floats(_ matrix: DenseMatrix) -> [Float] { floats(matrix.values) }
+    static func floats(_ values: [Double]) -> [Float] { values.map { Float($0) } }
+    static func floats(_ matrix: DenseMatrix) -> [Float] { floats(matrix.values) }
 }
 
 /// The reproducible train / held-out split: a seeded Fisher–Yates shuffle of 0..<count (SplitMix64);

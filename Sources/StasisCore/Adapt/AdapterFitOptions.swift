@@ -5,6 +5,18 @@ public struct AdapterFitOptions: Sendable, Equatable {
     public var ridge: Double = 1e-3
     /// Rank r of a lowrank adapter; nil means half the smaller dimension (at least 1).
     public var rank: Int? = nil
+    /// Strength λ of the orthogonality penalty of an `orthogonal` adapter:
+    /// (1/n)‖Xc W − Yc‖² + λ‖G − I‖², G the smaller Gram matrix of W. Must be > 0.
+    public var orthogonality: Double = 0.1
+    /// Clusters of a `local` adapter; nil means min(32, training pairs / 128), at least 2.
+    public var clusters: Int? = nil
+    /// Nearest clusters a `local` adapter mixes per row (soft routing); at most `clusters`.
+    public var routing: Int = 3
+    /// Hidden width of an `mlp` adapter.
+    public var hidden: Int = 512
+    /// Passes over the training pairs of an `mlp` adapter (and gradient steps / 10 of an
+    /// `orthogonal` one, which uses every pair in each step).
+    public var epochs: Int = 20
     /// Fraction of the pairs held out for validation (0 <= f < 1). At least one pair is held out
     /// when f > 0; f = 0 fits on every pair and reports no validation.
     public var validationFraction: Double = 0.1

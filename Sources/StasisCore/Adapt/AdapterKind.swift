@@ -1,5 +1,4 @@
-/// The adapter families. Only the closed-form ones are implemented so far; the others are
-/// reserved names so that callers get `.unsupported` (planned) rather than `.invalidArgument`.
+/// The adapter families (docs/adapters.md has the formulas and when to use which).
 public enum AdapterKind: String, Sendable, CaseIterable {
     /// y = x · Wᵀ with W semi-orthogonal (orthogonal when the dimensions agree): a rotation that
     /// keeps every angle. Fitted in closed form by SVD of the cross-covariance.
@@ -8,19 +7,22 @@ public enum AdapterKind: String, Sendable, CaseIterable {
     case ridge
     /// The ridge map truncated to rank r by SVD: y = (x · Dᵀ) · Uᵀ + b, D r × d_source, U d_target × r.
     case lowrank
+    /// y = x · Wᵀ + b, least squares with a penalty λ‖G − I‖² pulling W towards (semi-)orthogonal
+    /// (G the smaller of W Wᵀ and Wᵀ W): between ridge (λ → 0) and Procrustes (λ → ∞).
+    case orthogonal
+    /// A small residual network: y = x · Sᵀ + s + relu(x · Hᵀ + h) · Oᵀ, the skip S, s started at
+    /// the ridge solution, trained on the cosine between mapped and true rows.
+    case mlp
+    /// Local Procrustes: k-means clusters of the source space, one rotation per cluster, each
+    /// row mapped by a soft mix of the rotations of its nearest clusters.
+    case local
 
-    /// Names from the design (issue 17) that are not implemented yet.
-    public static let planned: Set<String> = ["mlp", "orthogonal", "local"]
-
-    /// Parses a kind name; planned-but-missing kinds are `.unsupported`, unknown ones invalid.
+    /// Parses a kind name. Throws `.invalidArgument` naming the known kinds.
     public init(parsing name: String) throws {
-        if let kind = AdapterKind(rawValue: name) {
-            self = kind
-        } else if Self.planned.contains(name) {
-            throw StasisError(.unsupported,
-                "adapter kind '\(name)' is planned but not implemented yet; available: procrustes, ridge, lowrank")
-        } else {
-            throw StasisError.invalid("unknown adapter kind '\(name)'; expected procrustes, ridge or lowrank")
+        guard let kind = AdapterKind(rawValue: name) else {
+            throw StasisError.invalid(
+                "unknown adapter kind '\(name)'; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        self = kind
     }
 }

@@ -1,10 +1,9 @@
-/// Adapters on disk: safetensors with F32 tensors in PyTorch's Linear layout (out × in):
-/// `weight` [d_target, d_source] (procrustes, ridge) or `down.weight` [r, d_source] and
-/// `up.weight` [d_target, r] (lowrank), plus `bias` [d_target] (ridge, lowrank); so
-/// y = normalise(x̂ · weightᵀ + bias) with x̂ the unit input row. `__metadata__`: stasis.kind =
-/// "adapter", stasis.format, adapter.kind, adapter.source_version, adapter.target_version,
-/// adapter.source_dim, adapter.target_dim, adapter.direction (informative), adapter.rank,
-/// adapter.ridge, adapter.source_space, adapter.target_space (optional), adapter.train_pairs,
+/// Adapters on disk: safetensors with F32 tensors (AdapterTensors lists them per kind).
+/// `__metadata__`: stasis.kind = "adapter", stasis.format, adapter.kind, adapter.source_version,
+/// adapter.target_version, adapter.source_dim, adapter.target_dim, adapter.direction
+/// (informative), adapter.fit ("paired" or "unpaired"), the fit's settings where the kind has
+/// them (adapter.rank, .ridge, .orthogonality, .clusters, .routing, .temperature, .hidden,
+/// .epochs), adapter.source_space, adapter.target_space (optional), adapter.train_pairs,
 /// adapter.validation_pairs, adapter.validation_mean_cosine, adapter.validation_recall_at_1.
 /// See docs/adapters.md.
 public enum AdapterFile {
@@ -20,8 +19,16 @@ public enum AdapterFile {
         metadata["adapter.source_dim"] = String(adapter.sourceDimension)
         metadata["adapter.target_dim"] = String(adapter.targetDimension)
         metadata["adapter.direction"] = adapter.direction
-        metadata["adapter.rank"] = adapter.rank.map(String.init)
-        metadata["adapter.ridge"] = adapter.ridge.map { String($0) }
+        let settings = adapter.settings
+        metadata["adapter.rank"] = settings.rank.map(String.init)
+        metadata["adapter.ridge"] = settings.ridge.map { String($0) }
+        metadata["adapter.orthogonality"] = settings.orthogonality.map { String($0) }
+        metadata["adapter.clusters"] = settings.clusters.map(String.init)
+        metadata["adapter.routing"] = settings.routing.map(String.init)
+        metadata["adapter.temperature"] = settings.temperature.map { String($0) }
+        metadata["adapter.hidden"] = settings.hidden.map(String.init)
+        metadata["adapter.epochs"] = settings.epochs.map(String.init)
+        metadata["adapter.fit"] = settings.unpaired ? "unpaired" : "paired"
         metadata["adapter.source_space"] = adapter.sourceSpace
         metadata["adapter.target_space"] = adapter.targetSpace
         let validation = adapter.validation
@@ -29,7 +36,7 @@ public enum AdapterFile {
         metadata["adapter.validation_pairs"] = String(validation.validationPairs)
         metadata["adapter.validation_mean_cosine"] = validation.meanCosine.map { String($0) }
         metadata["adapter.validation_recall_at_1"] = validation.recallAt1.map { String($0) }
-        try Safetensors.write(Safetensors.Contents(metadata: metadata, tensors: adapter.tensors), to: path)
+        try Safetensors.write(Safetensors.Contents(metadata: metadata, tensors: AdapterTensors.encode(adapter)), to: path)
     }
 
     /// Reads and checks an adapter file. Errors: `.io`, `.corruptFile` (missing, misshapen or
@@ -48,13 +55,21 @@ public enum AdapterFile {
         guard (1...Adapter.maxDimension).contains(sourceDimension), (1...Adapter.maxDimension).contains(targetDimension) else {
             throw StasisError(.corruptFile, "'\(path)': dimensions \(sourceDimension) -> \(targetDimension) are out of range")
         }
-        var rank: Int? = nil
+        var settings = AdapterSettings()
+        settings.ridge = try optionalNumber(metadata, "adapter.ridge", path: path)
+        settings.orthogonality = try optionalNumber(metadata, "adapter.orthogonality", path: path)
+        settings.temperature = try optionalNumber(metadata, "adapter.temperature", path: path)
+        settings.clusters = try optionalInteger(metadata, "adapter.clusters", path: path)
+        settings.routing = try optionalInteger(metadata, "adapter.routing", path: path)
+        settings.hidden = try optionalInteger(metadata, "adapter.hidden", path: path)
+        settings.epochs = try optionalInteger(metadata, "adapter.epochs", path: path)
+        settings.unpaired = metadata["adapter.fit"] == "unpaired"
         if adapterKind == .lowrank {
             let value: Int = try StasisMetadata.integer(metadata, "adapter.rank", path: path)
             guard (1...min(sourceDimension, targetDimension)).contains(value) else {
                 throw StasisError(.corruptFile, "'\(path)': rank \(value) is out of range")
             }
-            rank = value
+            settings.rank = value
         }
         func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
             guard let found = contents.tensors[name], found.shape == shape else {
@@ -65,26 +80,9 @@ public enum AdapterFile {
             }
             return found.values
         }
-        let layers: [Layer]
-        let expected: Set<String>
-        switch adapterKind {
-        case .procrustes:
-            expected = ["weight"]
-            layers = [.linear(weight: try tensor("weight", [targetDimension, sourceDimension]), bias: nil,
-                              inputs: sourceDimension, outputs: targetDimension)]
-        case .ridge:
-            expected = ["weight", "bias"]
-            layers = [.linear(weight: try tensor("weight", [targetDimension, sourceDimension]),
-                              bias: try tensor("bias", [targetDimension]), inputs: sourceDimension, outputs: targetDimension)]
-        case .lowrank:
-            let r = rank ?? 1
-            expected = ["down.weight", "up.weight", "bias"]
-            layers = [
-                .linear(weight: try tensor("down.weight", [r, sourceDimension]), bias: nil, inputs: sourceDimension, outputs: r),
-                .linear(weight: try tensor("up.weight", [targetDimension, r]), bias: try tensor("bias", [targetDimension]),
-                        inputs: r, outputs: targetDimension),
-            ]
-        }
+        let (map, expected) = try AdapterTensors.decode(
+            kind: adapterKind, settings: settings, sourceDimension: sourceDimension, targetDimension: targetDimension,
+            path: path, tensor: tensor)
         if let extra = Set(contents.tensors.keys).subtracting(expected).sorted().first {
             throw StasisError(.corruptFile, "'\(path)': unexpected tensor '\(extra)' in a \(kindName) adapter")
         }
@@ -95,15 +93,14 @@ public enum AdapterFile {
             validationPairs: try StasisMetadata.integer(metadata, "adapter.validation_pairs", path: path),
             meanCosine: try optionalNumber(metadata, "adapter.validation_mean_cosine", path: path),
             recallAt1: try optionalNumber(metadata, "adapter.validation_recall_at_1", path: path))
-        guard validation.trainPairs >= 1, validation.validationPairs >= 0 else {
+        guard validation.trainPairs >= (settings.unpaired ? 0 : 1), validation.validationPairs >= 0 else {
             throw StasisError(.corruptFile, "'\(path)': adapter.train_pairs or adapter.validation_pairs is out of range")
         }
         return Adapter(
             kind: adapterKind, sourceVersion: sourceVersion, targetVersion: targetVersion,
-            sourceDimension: sourceDimension, targetDimension: targetDimension, rank: rank,
-            ridge: try optionalNumber(metadata, "adapter.ridge", path: path),
+            sourceDimension: sourceDimension, targetDimension: targetDimension, settings: settings,
             sourceSpace: metadata["adapter.source_space"], targetSpace: metadata["adapter.target_space"],
-            validation: validation, layers: layers)
+            validation: validation, map: map)
     }
 
     /// Metadata and tensor shapes of an adapter file as JSON, read without loading the weights.
@@ -111,6 +108,12 @@ public enum AdapterFile {
         let header = try Safetensors.readHeader(path)
         try StasisMetadata.check(header.metadata, kind: kind, format: formatVersion, path: path)
         return try StasisMetadata.describe(header)
+    }
+
+    private static func optionalInteger(_ metadata: [String: String], _ key: String, path: String) throws -> Int? {
+        guard metadata[key] != nil else { return nil }
+        let value: Int = try StasisMetadata.integer(metadata, key, path: path)
+        return value
     }
 
     private static func optionalNumber(_ metadata: [String: String], _ key: String, path: String) throws -> Double? {

@@ -15,8 +15,8 @@ import numpy as np
 from ._errors import DimensionMismatchError, InvalidArgumentError
 from ._loader import Handle, check, checked_int, checked_version, encode_path, lib, read_json_string
 
-#: Kinds implemented now; "mlp", "orthogonal" and "local" raise UnsupportedError (planned).
-KINDS = ("procrustes", "ridge", "lowrank")
+#: Every adapter kind (docs/adapters.md has the formulas).
+KINDS = ("procrustes", "ridge", "lowrank", "orthogonal", "mlp", "local")
 
 
 class AdapterOptions(ctypes.Structure):
@@ -30,6 +30,11 @@ class AdapterOptions(ctypes.Structure):
         ("seed", c_uint64),
         ("source_space", c_char_p),
         ("target_space", c_char_p),
+        ("orthogonality", c_double),
+        ("clusters", c_int64),
+        ("routing", c_int64),
+        ("hidden", c_int64),
+        ("epochs", c_int64),
     ]
 
 
@@ -43,6 +48,12 @@ _PROTOTYPES = {
         [c_char_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), c_int64, _f32_2d(), POINTER(AdapterOptions),
          POINTER(c_void_p)],
     ),
+    "stasis_adapter_fit_unpaired": (
+        c_int32,
+        [c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), c_int64, c_int64, _f32_2d(), POINTER(AdapterOptions),
+         POINTER(c_void_p)],
+    ),
+    "stasis_adapter_is_unpaired": (c_int32, [c_void_p, POINTER(ctypes.c_int)]),
     "stasis_adapter_free": (None, [c_void_p]),
     "stasis_adapter_save": (c_int32, [c_void_p, c_char_p]),
     "stasis_adapter_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
@@ -88,42 +99,58 @@ class Adapter(Handle):
 
     @classmethod
     def fit(cls, source, target, *, kind="procrustes", source_version, target_version, ridge=None, rank=None,
-            validation_fraction=0.1, seed=0, source_space=None, target_space=None):
+            validation_fraction=0.1, seed=0, source_space=None, target_space=None, orthogonality=None,
+            clusters=None, routing=None, hidden=None, epochs=None):
         """Fits an adapter on paired rows: ``source[i]`` and ``target[i]`` embed the same item.
 
-        ``kind``: "procrustes" (orthogonal, no bias), "ridge" (affine, ridge strength ``ridge``,
-        default 1e-3) or "lowrank" (ridge truncated to ``rank``, default half the smaller
-        dimension); "mlp", "orthogonal" and "local" are planned and raise UnsupportedError.
-        ``validation_fraction`` of the pairs (seeded by ``seed``) is held out and scored; 0 fits
-        on all pairs. Raises InvalidArgumentError for mismatched row counts, NaN/Inf or zero rows,
-        too few pairs for the kind, or bad options."""
+        ``kind``: "procrustes" (rotation, no bias), "ridge" (affine, ridge strength ``ridge``,
+        default 1e-3), "lowrank" (ridge truncated to ``rank``, default half the smaller
+        dimension), "orthogonal" (affine pulled towards a rotation by ``orthogonality``, default
+        0.1), "mlp" (ridge skip plus a ``hidden``-wide relu layer, default 512, trained for
+        ``epochs`` passes, default 20) or "local" (``clusters`` k-means regions, default
+        min(32, pairs / 128), each with its own rotation, mixed over the ``routing`` nearest,
+        default 3). ``validation_fraction`` of the pairs (seeded by ``seed``) is held out and
+        scored; 0 fits on all pairs. Raises InvalidArgumentError for mismatched row counts,
+        NaN/Inf or zero rows, too few pairs for the kind, an unknown kind or bad options."""
         x, y = _rows(source, "source"), _rows(target, "target")
         if x.shape[0] != y.shape[0]:
             raise InvalidArgumentError(
                 f"paired samples need the same number of rows: source has {x.shape[0]}, target has {y.shape[0]}")
         if not isinstance(kind, str):
             raise InvalidArgumentError(f"kind must be a string, got {type(kind).__name__}")
-        options = AdapterOptions()
-        options.struct_size = ctypes.sizeof(AdapterOptions)
-        if ridge is not None:
-            ridge = float(ridge)
-            if not (math.isfinite(ridge) and ridge > 0):
-                raise InvalidArgumentError(f"ridge must be a finite number > 0, got {ridge}")
-            options.ridge = ridge
-        if rank is not None:
-            options.rank = checked_int(rank, "rank", 1, 2**16)
-        fraction = float(validation_fraction)
-        if not (0 <= fraction < 1):
-            raise InvalidArgumentError(f"validation fraction must be in [0, 1), got {fraction}")
-        options.validation_fraction = fraction if fraction > 0 else -1.0
-        options.seed = checked_int(seed, "seed", 0, 2**64 - 1)
-        options.source_space = None if source_space is None else str(source_space).encode()
-        options.target_space = None if target_space is None else str(target_space).encode()
+        options = _options(ridge=ridge, rank=rank, validation_fraction=validation_fraction, seed=seed,
+                           source_space=source_space, target_space=target_space, orthogonality=orthogonality,
+                           clusters=clusters, routing=routing, hidden=hidden, epochs=epochs)
         handle = c_void_p()
         check(lib.stasis_adapter_fit(
             kind.encode(), checked_version(source_version), checked_version(target_version), x.shape[0],
             x.shape[1], x, y.shape[1], y, ctypes.byref(options), ctypes.byref(handle)))
         return cls(handle.value)
+
+    @classmethod
+    def fit_unpaired(cls, source, target, *, source_version, target_version, clusters=None, epochs=None, seed=0,
+                     source_space=None, target_space=None):
+        """Fits an adapter WITHOUT pairs: ``source`` and ``target`` rows are different items (the
+        row counts may differ). k-means anchors (``clusters`` per side, default min(64, rows/16))
+        are matched by the shape of their similarity structure, an orthogonal map is fitted on
+        them and refined for ``epochs`` rounds (default 20) on nearest-neighbour pseudo-pairs.
+        The adapter has kind "orthogonal", ``unpaired`` True and no validation numbers: measure it
+        on pairs of your own. Raises InvalidArgumentError for too few rows or bad input."""
+        x, y = _rows(source, "source"), _rows(target, "target")
+        options = _options(seed=seed, source_space=source_space, target_space=target_space, clusters=clusters,
+                           epochs=epochs)
+        handle = c_void_p()
+        check(lib.stasis_adapter_fit_unpaired(
+            checked_version(source_version), checked_version(target_version), x.shape[0], x.shape[1], x,
+            y.shape[0], y.shape[1], y, ctypes.byref(options), ctypes.byref(handle)))
+        return cls(handle.value)
+
+    @property
+    def unpaired(self):
+        """True when the adapter was fitted without pairs (``fit_unpaired``)."""
+        flag = ctypes.c_int()
+        check(lib.stasis_adapter_is_unpaired(self._h, ctypes.byref(flag)))
+        return bool(flag.value)
 
     @classmethod
     def open(cls, path):
@@ -143,7 +170,8 @@ class Adapter(Handle):
     @property
     def validation(self):
         """Held-out numbers measured at fit time: train_pairs, validation_pairs, mean_cosine and
-        recall_at_1 (None when nothing was held out)."""
+        recall_at_1 (None when nothing was held out), and fit: "paired" or "unpaired" (an
+        unpaired adapter saw no pairs, so it has no held-out numbers)."""
         train, held, cosine, recall = c_int64(), c_int64(), c_double(), c_double()
         check(lib.stasis_adapter_validation(
             self._h, ctypes.byref(train), ctypes.byref(held), ctypes.byref(cosine), ctypes.byref(recall)))
@@ -151,8 +179,9 @@ class Adapter(Handle):
         def number(value):
             return None if math.isnan(value) else value
 
-        return {"train_pairs": train.value, "validation_pairs": held.value,
-                "mean_cosine": number(cosine.value), "recall_at_1": number(recall.value)}
+        return {"fit": "unpaired" if self.unpaired else "paired", "train_pairs": train.value,
+                "validation_pairs": held.value, "mean_cosine": number(cosine.value),
+                "recall_at_1": number(recall.value)}
 
     def apply(self, x):
         """n x source_dim vectors -> n x target_dim float32 unit rows."""
@@ -169,6 +198,32 @@ class Adapter(Handle):
             return "<stasis.Adapter closed>"
         return (f"<stasis.Adapter {self.kind} {self.source_version}->{self.target_version} ({self.direction}) "
                 f"{self.source_dim}->{self.target_dim}>")
+
+
+def _options(*, ridge=None, rank=None, validation_fraction=0.1, seed=0, source_space=None, target_space=None,
+             orthogonality=None, clusters=None, routing=None, hidden=None, epochs=None):
+    options = AdapterOptions()
+    options.struct_size = ctypes.sizeof(AdapterOptions)
+    for name, value in (("ridge", ridge), ("orthogonality", orthogonality)):
+        if value is not None:
+            value = float(value)
+            if not (math.isfinite(value) and value > 0):
+                raise InvalidArgumentError(f"{name} must be a finite number > 0, got {value}")
+            setattr(options, name, value)
+    if rank is not None:
+        options.rank = checked_int(rank, "rank", 1, 2**16)
+    for name, value, low, high in (("clusters", clusters, 2, 4096), ("routing", routing, 1, 4096),
+                                   ("hidden", hidden, 1, 65536), ("epochs", epochs, 1, 10000)):
+        if value is not None:
+            setattr(options, name, checked_int(value, name, low, high))
+    fraction = float(validation_fraction)
+    if not (0 <= fraction < 1):
+        raise InvalidArgumentError(f"validation fraction must be in [0, 1), got {fraction}")
+    options.validation_fraction = fraction if fraction > 0 else -1.0
+    options.seed = checked_int(seed, "seed", 0, 2**64 - 1)
+    options.source_space = None if source_space is None else str(source_space).encode()
+    options.target_space = None if target_space is None else str(target_space).encode()
+    return options
 
 
 class AdapterChain:
