@@ -109,6 +109,10 @@ public final class MixedGallery: @unchecked Sendable {
     /// Number of bridges (adapters or chains).
     public var bridgeCount: Int { lock.reading { bridges.count } }
 
+    /// The bridges in the order they were added, each the adapters of one chain (one adapter for
+    /// a single-adapter bridge).
+    public var bridgeChains: [[Adapter]] { lock.reading { bridges } }
+
     // MARK: Items
 
     /// Live items in all parts.
