@@ -1311,6 +1311,36 @@ STASIS_API stasis_status stasis_index_wal_sequence(const stasis_index* index, ui
 STASIS_API stasis_status stasis_index_compact(stasis_index* index, int64_t* out_slots_reclaimed,
                                               int64_t* out_bytes_reclaimed);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Mixed-version gallery: negative flips in backfill curves                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * stasis_backfill_curve plus negative flips: out_negative_flips (steps + 1 values, required)
+ * receives at each point the share of queries whose top-1 was right at fraction 0 (the gallery
+ * before the backfill) and is wrong at this point. Other outputs, ownership, thread safety
+ * (exclusive use of the gallery while it runs) and errors as stasis_backfill_curve, plus
+ * STASIS_ERROR_INVALID_ARGUMENT for a NULL out_negative_flips (nothing changed).
+ */
+STASIS_API stasis_status stasis_backfill_curve_flips(
+    stasis_gallery* gallery, const stasis_backfill_plan* plan, int64_t n, const int64_t* ids,
+    const int32_t* labels, int64_t new_dim, const float* new_vectors, int64_t query_count,
+    int64_t query_dim, const float* queries, uint32_t query_version, const int32_t* query_labels,
+    int64_t steps, double* out_fractions, double* out_values, double* out_negative_flips,
+    double* out_area);
+
+/**
+ * stasis_report_set_backfill with a negative-flip share per point (n values in [0, 1], copied),
+ * written to the JSON as "negative_flips" and drawn as a dashed line in the HTML chart.
+ * Exclusive. Errors: as stasis_report_set_backfill; STASIS_ERROR_INVALID_ARGUMENT for NULL
+ * negative_flips or a share outside [0, 1] (the report keeps its earlier curve).
+ */
+STASIS_API stasis_status stasis_report_set_backfill_flips(stasis_report* report, int64_t n,
+                                                          const double* fractions,
+                                                          const double* values,
+                                                          const double* negative_flips,
+                                                          const char* label);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

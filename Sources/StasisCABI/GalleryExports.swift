@@ -315,25 +315,54 @@ public func stasis_backfill_curve(
     _ outArea: UnsafeMutablePointer<Double>?
 ) -> Int32 {
     boundary {
-        let target = try gallery(galleryPointer)
-        let box = try plan(planPointer)
-        let rows = try Arguments.count(n), dim = try Arguments.dimension(newDimension)
-        let qRows = try Arguments.count(queryCount, "query_count"), qDim = try Arguments.dimension(queryDimension)
-        guard steps >= 1, steps <= 1000 else { throw StasisError(.invalidArgument, "steps must be in 1...1000, got \(steps)") }
-        let fractions = try Arguments.required(outFractions, "out_fractions")
-        let values = try Arguments.required(outValues, "out_values")
-        guard target.versions.first(where: { $0.version == queryVersion })?.dimension == qDim else {
-            throw StasisError(.dimensionMismatch, "queries are \(qDim)-dimensional; version \(queryVersion) is not registered with that width")
-        }
-        let queryValues = try Arguments.array(queries, rows: qRows, dimension: qDim, "queries")
-        let curve = try BackfillMeasurement.curve(
-            gallery: target, plan: box.value, ids: try Arguments.array(ids, rows: rows, "ids"),
-            labels: try Arguments.array(labels, rows: rows, "labels"),
-            newVectors: try Arguments.array(newVectors, rows: rows, dimension: dim, "new_vectors"),
-            queries: queryValues, queryCount: qRows, queryVersion: queryVersion,
-            queryLabels: try Arguments.array(queryLabels, rows: qRows, "query_labels"), steps: Int(steps))
-        fractions.update(from: curve.fractions, count: curve.fractions.count)
-        values.update(from: curve.values, count: curve.values.count)
-        outArea?.pointee = BackfillMeasurement.area(curve)
+        try backfillCurve(galleryPointer, planPointer, n, ids, labels, newDimension, newVectors, queryCount, queryDimension,
+                          queries, queryVersion, queryLabels, steps, outFractions, outValues, nil, outArea, flipsRequired: false)
     }
+}
+
+@_cdecl("stasis_backfill_curve_flips")
+public func stasis_backfill_curve_flips(
+    _ galleryPointer: OpaquePointer?, _ planPointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?,
+    _ labels: UnsafePointer<Int32>?, _ newDimension: Int64, _ newVectors: UnsafePointer<Float>?, _ queryCount: Int64,
+    _ queryDimension: Int64, _ queries: UnsafePointer<Float>?, _ queryVersion: UInt32, _ queryLabels: UnsafePointer<Int32>?,
+    _ steps: Int64, _ outFractions: UnsafeMutablePointer<Double>?, _ outValues: UnsafeMutablePointer<Double>?,
+    _ outNegativeFlips: UnsafeMutablePointer<Double>?, _ outArea: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    boundary {
+        try backfillCurve(galleryPointer, planPointer, n, ids, labels, newDimension, newVectors, queryCount, queryDimension,
+                          queries, queryVersion, queryLabels, steps, outFractions, outValues, outNegativeFlips, outArea,
+                          flipsRequired: true)
+    }
+}
+
+/// Both curve entry points: every argument is checked before the gallery changes.
+private func backfillCurve(
+    _ galleryPointer: OpaquePointer?, _ planPointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?,
+    _ labels: UnsafePointer<Int32>?, _ newDimension: Int64, _ newVectors: UnsafePointer<Float>?, _ queryCount: Int64,
+    _ queryDimension: Int64, _ queries: UnsafePointer<Float>?, _ queryVersion: UInt32, _ queryLabels: UnsafePointer<Int32>?,
+    _ steps: Int64, _ outFractions: UnsafeMutablePointer<Double>?, _ outValues: UnsafeMutablePointer<Double>?,
+    _ outNegativeFlips: UnsafeMutablePointer<Double>?, _ outArea: UnsafeMutablePointer<Double>?, flipsRequired: Bool
+) throws {
+    let target = try gallery(galleryPointer)
+    let box = try plan(planPointer)
+    let rows = try Arguments.count(n), dim = try Arguments.dimension(newDimension)
+    let qRows = try Arguments.count(queryCount, "query_count"), qDim = try Arguments.dimension(queryDimension)
+    guard steps >= 1, steps <= 1000 else { throw StasisError(.invalidArgument, "steps must be in 1...1000, got \(steps)") }
+    let fractions = try Arguments.required(outFractions, "out_fractions")
+    let values = try Arguments.required(outValues, "out_values")
+    let flips = flipsRequired ? try Arguments.required(outNegativeFlips, "out_negative_flips") : nil
+    guard target.versions.first(where: { $0.version == queryVersion })?.dimension == qDim else {
+        throw StasisError(.dimensionMismatch, "queries are \(qDim)-dimensional; version \(queryVersion) is not registered with that width")
+    }
+    let queryValues = try Arguments.array(queries, rows: qRows, dimension: qDim, "queries")
+    let curve = try BackfillMeasurement.curve(
+        gallery: target, plan: box.value, ids: try Arguments.array(ids, rows: rows, "ids"),
+        labels: try Arguments.array(labels, rows: rows, "labels"),
+        newVectors: try Arguments.array(newVectors, rows: rows, dimension: dim, "new_vectors"),
+        queries: queryValues, queryCount: qRows, queryVersion: queryVersion,
+        queryLabels: try Arguments.array(queryLabels, rows: qRows, "query_labels"), steps: Int(steps))
+    fractions.update(from: curve.fractions, count: curve.fractions.count)
+    values.update(from: curve.values, count: curve.values.count)
+    if let flips, let measured = curve.negativeFlips { flips.update(from: measured, count: measured.count) }
+    outArea?.pointee = BackfillMeasurement.area(curve)
 }

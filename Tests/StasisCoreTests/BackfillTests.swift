@@ -105,6 +105,11 @@ import Testing
                 queries: queries.new, queryCount: 200, queryVersion: 2, queryLabels: queries.labels, steps: 10)
             #expect(curve.fractions.count == 11)
             #expect(gallery.countsByVersion == [2: Self.items])
+            // Negative flips against the gallery before the backfill: none at fraction 0, and
+            // never more than the queries wrong at that point.
+            let flips = try #require(curve.negativeFlips)
+            #expect(flips.count == 11 && flips[0] == 0)
+            #expect(zip(flips, curve.values).allSatisfy { $0 >= 0 && $0 <= 1 - $1 + 1e-12 })
             areas[policy] = BackfillMeasurement.area(curve)
             print("backfill \(policy.rawValue): AUC \(areas[policy] ?? 0), curve \(curve.values)")
         }

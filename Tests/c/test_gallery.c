@@ -162,6 +162,20 @@ void test_gallery(void) {
     CHECK(fractions[0] == 0 && fractions[4] == 1 && values[4] == 1.0 && area > 0.5 && area <= 1.0);
     CHECK(stasis_gallery_count_version(fresh, 2, &count) == STASIS_OK && count == ITEMS);
     stasis_backfill_plan_free(plan);
+
+    /* The same curve with negative flips: items back on version 1, a random order. Flips start at
+     * 0 (nothing moved yet) and end at 0 here (every query is right once all items are native). */
+    CHECK(stasis_gallery_upsert(fresh, ITEMS, OLD, x, ids, 1) == STASIS_OK);
+    CHECK(stasis_backfill_plan_random(fresh, 1, 2, 7, &plan) == STASIS_OK);
+    double flips[5] = {-1, -1, -1, -1, -1}, area2 = -1;
+    CHECK_ERR(stasis_backfill_curve_flips(fresh, plan, ITEMS, ids, labels, NEW, y, ITEMS, NEW, y, 2, query_labels, 4,
+                                          fractions, values, NULL, &area2), STASIS_ERROR_INVALID_ARGUMENT, "out_negative_flips");
+    CHECK(stasis_gallery_count_version(fresh, 1, &count) == STASIS_OK && count == ITEMS);
+    CHECK(stasis_backfill_curve_flips(fresh, plan, ITEMS, ids, labels, NEW, y, ITEMS, NEW, y, 2, query_labels, 4,
+                                      fractions, values, flips, &area2) == STASIS_OK);
+    CHECK(flips[0] == 0 && flips[4] == 0 && values[4] == 1.0 && area2 > 0 && area2 <= 1.0);
+    for (int i = 0; i < 5; i++) CHECK(flips[i] >= 0 && flips[i] <= 1 && flips[i] <= 1 - values[i] + 1e-12);
+    stasis_backfill_plan_free(plan);
     stasis_gallery_free(fresh);
 
     stasis_gallery_free(g);

@@ -490,6 +490,9 @@ static void r_report(void) {
     BAD(stasis_report_set_backfill(report, 3, fr, va, NULL), INV, "");
     BAD(stasis_report_set_backfill(report, 2, fr, NULL, NULL), INV, "values");
     BAD(stasis_report_set_backfill(NULL, 2, fr, va, NULL), INV, "report");
+    BAD(stasis_report_set_backfill_flips(report, 2, fr, va, NULL, NULL), INV, "negative_flips");
+    BAD(stasis_report_set_backfill_flips(NULL, 2, fr, va, va, NULL), INV, "report");
+    BAD(stasis_report_set_backfill_flips(report, 1, fr, va, va, NULL), INV, "");
     BAD(stasis_report_json(NULL, &json), INV, "report");
     BAD(stasis_report_json(report, NULL), INV, "out");
     BAD(stasis_report_html(NULL, &json), INV, "report");
@@ -722,6 +725,11 @@ static void r_backfill_curve(void) {
     BAD(stasis_backfill_curve(NULL, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, &area), INV, "gallery");
     BAD(stasis_backfill_curve(gal, NULL, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, &area), INV, "plan");
     BAD(stasis_backfill_curve(gal, plan, 12, ids12, labels, 6, new_vectors, 2, 4, nan16, 1, qlabels, 4, fr, va, &area), INV, "nan");
+    double nf[5];
+    BAD(stasis_backfill_curve_flips(gal, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, NULL, &area), INV, "out_negative_flips");
+    BAD(stasis_backfill_curve_flips(gal, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 0, fr, va, nf, &area), INV, "");
+    BAD(stasis_backfill_curve_flips(NULL, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, nf, &area), INV, "gallery");
+    BAD(stasis_backfill_curve_flips(gal, plan, 12, ids12, labels, 5, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, nf, &area), STASIS_ERROR_DIMENSION_MISMATCH, "new vectors");
     CHECK(gallery_count() == before);
     int64_t on_v1 = -1;
     CHECK(stasis_gallery_count_version(gal, 1, &on_v1) == STASIS_OK && on_v1 == 12);
@@ -821,7 +829,7 @@ static const sweep_row rows[] = {
     {"stasis_compatibility_metrics", r_compatibility_metrics},
     {"stasis_evaluate", r_evaluate},
     {"stasis_report_open stasis_report_version_count stasis_report_matrix stasis_report_gate "
-     "stasis_report_set_backfill stasis_report_json stasis_report_html stasis_report_write_json "
+     "stasis_report_set_backfill stasis_report_set_backfill_flips stasis_report_json stasis_report_html stasis_report_write_json "
      "stasis_report_write_html", r_report},
     {"stasis_adapter_fit", r_adapter_fit},
     {"stasis_adapter_save stasis_adapter_open stasis_adapter_inspect", r_adapter_files},
@@ -836,7 +844,7 @@ static const sweep_row rows[] = {
      "stasis_backfill_plan_neighbourhood stasis_backfill_plan_length stasis_backfill_plan_order "
      "stasis_backfill_plan_next_batch stasis_backfill_plan_progress stasis_backfill_plan_save "
      "stasis_backfill_plan_open", r_backfill_plans},
-    {"stasis_backfill_curve", r_backfill_curve},
+    {"stasis_backfill_curve stasis_backfill_curve_flips", r_backfill_curve},
 };
 
 static int has_row(const char* name) {

@@ -145,6 +145,13 @@ def test_plans_progress_resume_and_curves(tmp_path):
         curve = stasis.backfill_curve(g, p, ids=ids, labels=labels, new_vectors=new, queries=queries,
                                       query_labels=query_labels, query_version=2, steps=10)
         assert curve.fractions[0] == 0 and curve.fractions[-1] == 1 and g.count(2) == 400
+        # Negative flips: none before anything moved, a share of queries, never more than the
+        # queries that are wrong at that point; the three-field unpacking still works.
+        flips = curve.negative_flips
+        assert flips.shape == curve.fractions.shape and flips[0] == 0
+        assert np.all(flips >= 0) and np.all(flips <= 1 - curve.values + 1e-12)
+        fractions, values, auc = curve
+        assert auc == curve.auc
         aucs[policy] = curve.auc
     assert aucs["predicted-error"] > aucs["random"]
     # The curve goes into the evaluation report's backfill chart.
@@ -153,7 +160,18 @@ def test_plans_progress_resume_and_curves(tmp_path):
     report.write_json(tmp_path / "report.json")
     import json
     saved = json.loads((tmp_path / "report.json").read_text())["backfill"]
-    assert saved["values"] == pytest.approx(list(curve.values))
+    assert saved["values"] == pytest.approx(list(curve.values)) and "negative_flips" not in saved
+    report.set_backfill(curve.fractions, curve.values, "neighbourhood 1->2, top-1", negative_flips=curve.negative_flips)
+    report.write_json(tmp_path / "report.json")
+    report.write_html(tmp_path / "report.html")
+    saved = json.loads((tmp_path / "report.json").read_text())["backfill"]
+    assert saved["negative_flips"] == pytest.approx(list(curve.negative_flips))
+    assert "dashed: negative flips" in (tmp_path / "report.html").read_text()
+    assert stasis.Report.open(tmp_path / "report.json").data["backfill"]["negative_flips"] == saved["negative_flips"]
+    with pytest.raises(stasis.InvalidArgumentError, match="one value per fraction"):
+        report.set_backfill(curve.fractions, curve.values, negative_flips=[0.0])
+    with pytest.raises(stasis.InvalidArgumentError, match=r"\[0, 1\]"):
+        report.set_backfill(curve.fractions, curve.values, negative_flips=np.full(len(curve.fractions), 2.0))
 
 
 def test_wrong_handles_and_closed_galleries():

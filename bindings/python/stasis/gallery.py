@@ -76,6 +76,9 @@ _PROTOTYPES = {
     "stasis_backfill_curve": (
         c_int32, [c_void_p, c_void_p, c_int64, _i64_1d(), _i32_1d(), c_int64, _f32_2d(), c_int64, c_int64,
                   _f32_2d(), c_uint32, _i32_1d(), c_int64, _f64_1d(), _f64_1d(), POINTER(c_double)]),
+    "stasis_backfill_curve_flips": (
+        c_int32, [c_void_p, c_void_p, c_int64, _i64_1d(), _i32_1d(), c_int64, _f32_2d(), c_int64, c_int64,
+                  _f32_2d(), c_uint32, _i32_1d(), c_int64, _f64_1d(), _f64_1d(), _f64_1d(), POINTER(c_double)]),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
@@ -85,8 +88,20 @@ for _name, (_restype, _argtypes) in _PROTOTYPES.items():
 
 #: Result of ``Gallery.search``: n x k arrays, best first by calibrated score.
 GallerySearchResult = namedtuple("GallerySearchResult", "scores ids versions")
-#: Result of ``backfill_curve``: fractions and top-1 values (steps + 1 points) and their area.
-BackfillCurve = namedtuple("BackfillCurve", "fractions values auc")
+class BackfillCurve(namedtuple("BackfillCurve", "fractions values auc")):
+    """Result of ``backfill_curve``: fractions and top-1 values (steps + 1 points) and their
+    area; ``negative_flips`` (an attribute, so the three-field unpacking keeps working) holds at
+    each point the share of queries right before the backfill started and wrong at that point."""
+
+    def __new__(cls, fractions, values, auc, negative_flips=None):
+        curve = super().__new__(cls, fractions, values, auc)
+        curve.negative_flips = negative_flips
+        return curve
+
+    def __getnewargs__(self):
+        return (*tuple(self), self.negative_flips)
+
+
 #: Result of ``BackfillPlan.progress``.
 BackfillProgress = namedtuple("BackfillProgress", "done remaining")
 
@@ -316,17 +331,19 @@ def backfill_curve(gallery, plan, *, ids, labels, new_vectors, queries, query_la
     """Follows ``plan`` on ``gallery`` (every planned id on the old version), upserting
     ``new_vectors`` (row i for ``ids[i]``) in plan order, and measures top-1 accuracy of the
     labelled queries at fractions 0, 1/steps, ..., 1. The gallery ends fully backfilled.
-    Returns ``BackfillCurve(fractions, values, auc)``; pass fractions and values to
-    ``Report.set_backfill`` for the report's chart."""
+    Returns ``BackfillCurve(fractions, values, auc)`` with ``negative_flips`` per point (share
+    of queries right at fraction 0 and wrong at that point); pass fractions, values and
+    ``negative_flips=curve.negative_flips`` to ``Report.set_backfill`` for the report's chart."""
     new = _rows(new_vectors, "new_vectors")
     q = _rows(queries, "queries")
     steps = checked_int(steps, "steps", 1, 1000)
     fractions = np.empty(steps + 1, np.float64)
     values = np.empty(steps + 1, np.float64)
+    flips = np.empty(steps + 1, np.float64)
     area = c_double()
-    check(lib.stasis_backfill_curve(
+    check(lib.stasis_backfill_curve_flips(
         Gallery._of(gallery, "gallery"), BackfillPlan._of(plan, "plan"), new.shape[0], _ids(ids, new.shape[0]),
         _labels(labels, new.shape[0], "labels"), new.shape[1], new, q.shape[0], q.shape[1], q,
         checked_version(query_version), _labels(query_labels, q.shape[0], "query_labels"), steps, fractions, values,
-        ctypes.byref(area)))
-    return BackfillCurve(fractions, values, area.value)
+        flips, ctypes.byref(area)))
+    return BackfillCurve(fractions, values, area.value, flips)
