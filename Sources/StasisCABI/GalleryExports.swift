@@ -247,6 +247,25 @@ public func stasis_backfill_plan_neighbourhood(
     }
 }
 
+@_cdecl("stasis_backfill_plan_hubs")
+public func stasis_backfill_plan_hubs(
+    _ pointer: OpaquePointer?, _ from: UInt32, _ to: UInt32, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?,
+    _ ids: UnsafePointer<Int64>?, _ forward: OpaquePointer?, _ neighbours: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    boundary {
+        try PlanHandle.produce(into: out) {
+            let target = try gallery(pointer)
+            let adapter = try AdapterHandle.object(forward, "adapter")
+            let rows = try Arguments.count(n), dim = try width(dimension, of: from, in: target, "vectors")
+            guard neighbours >= 0, neighbours <= 1024 else { throw StasisError(.invalidArgument, "neighbours must be in 0...1024 (0 = 10)") }
+            return BackfillPlanBox(try BackfillPlanner.hubs(
+                gallery: target, from: from, to: to, ids: try Arguments.array(ids, rows: rows, "ids"),
+                vectors: try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim, adapter: adapter,
+                neighbours: neighbours == 0 ? 10 : Int(neighbours)))
+        }
+    }
+}
+
 @_cdecl("stasis_backfill_plan_free")
 public func stasis_backfill_plan_free(_ pointer: OpaquePointer?) { PlanHandle.release(pointer) }
 
@@ -365,4 +384,32 @@ private func backfillCurve(
     values.update(from: curve.values, count: curve.values.count)
     if let flips, let measured = curve.negativeFlips { flips.update(from: measured, count: measured.count) }
     outArea?.pointee = BackfillMeasurement.area(curve)
+}
+
+// MARK: Write-ahead log of a gallery (docs/durability.md)
+
+@_cdecl("stasis_gallery_enable_wal")
+public func stasis_gallery_enable_wal(
+    _ pointer: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ options: UnsafeRawPointer?
+) -> Int32 {
+    boundary {
+        let target = try gallery(pointer)
+        let path = try Arguments.string(path, "wal_path")
+        try target.enableWAL(path: path, syncMode: try WALOptionsABI.read(options))
+    }
+}
+
+@_cdecl("stasis_gallery_disable_wal")
+public func stasis_gallery_disable_wal(_ pointer: OpaquePointer?) -> Int32 {
+    boundary { try gallery(pointer).disableWAL() }
+}
+
+@_cdecl("stasis_gallery_checkpoint")
+public func stasis_gallery_checkpoint(_ pointer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    boundary { try gallery(pointer).checkpoint(to: try Arguments.string(path, "path")) }
+}
+
+@_cdecl("stasis_gallery_wal_sequence")
+public func stasis_gallery_wal_sequence(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    boundary { try GalleryHandle.read(pointer, "gallery", into: out) { $0.lastWALSequence } }
 }

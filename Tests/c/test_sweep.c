@@ -644,6 +644,24 @@ static void r_gallery(void) {
     BAD(stasis_gallery_calibrate_paired(NULL, 4, 6, x6, 2, 1, 4, x6, 4, x4, 3), INV, "gallery");
     CHECK(gallery_count() == before);
 }
+static void r_gallery_wal(void) {
+    int64_t before = gallery_count();
+    stasis_wal_options bad_size = STASIS_WAL_OPTIONS_INIT, bad_mode = STASIS_WAL_OPTIONS_INIT;
+    bad_size.struct_size = 4;
+    bad_mode.sync_mode = 7;
+    BAD(stasis_gallery_enable_wal(NULL, p_out, NULL), INV, "gallery");
+    BAD(stasis_gallery_enable_wal(gal, NULL, NULL), INV, "wal_path");
+    BAD(stasis_gallery_enable_wal(gal, p_out, &bad_size), INV, "struct_size");
+    BAD(stasis_gallery_enable_wal(gal, p_out, &bad_mode), INV, "");
+    BAD(stasis_gallery_enable_wal(gal, p_missing, NULL), STASIS_ERROR_IO, "missing");
+    BAD(stasis_gallery_enable_wal(gal, p_index, NULL), STASIS_ERROR_CORRUPT_FILE, "write-ahead log");
+    BAD(stasis_gallery_disable_wal(NULL), INV, "gallery");
+    BAD(stasis_gallery_checkpoint(NULL, p_out), INV, "gallery");
+    BAD(stasis_gallery_checkpoint(gal, NULL), INV, "path");
+    BAD(stasis_gallery_checkpoint(gal, p_under_file), STASIS_ERROR_IO, "");
+    GETTER(stasis_gallery_wal_sequence, gal, uint64_t);
+    CHECK(gallery_count() == before);
+}
 static void r_gallery_files(void) {
     BAD(stasis_gallery_save(NULL, p_out), INV, "gallery");
     BAD(stasis_gallery_save(gal, NULL), INV, "path");
@@ -692,6 +710,12 @@ static void r_backfill_plans(void) {
     BAD(stasis_backfill_plan_neighbourhood(gal, 1, 2, 12, 4, old, order, adp, 0, &out), STASIS_ERROR_INCOMPATIBLE, "");
     BAD(stasis_backfill_plan_neighbourhood(gal, 1, 2, 12, 4, old, order, fwd, -3, &out), INV, "neighbours");
     BAD(stasis_backfill_plan_neighbourhood(gal, 1, 2, 11, 4, old, order, fwd, 0, &out), INV, "");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 12, 4, old, order, NULL, 0, &out), INV, "");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 12, 4, old, order, adp, 0, &out), STASIS_ERROR_INCOMPATIBLE, "");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 12, 4, old, order, fwd, -3, &out), INV, "neighbours");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 11, 4, old, order, fwd, 0, &out), INV, "");
+    BAD(stasis_backfill_plan_hubs(NULL, 1, 2, 12, 4, old, order, fwd, 0, &out), INV, "gallery");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 9, 12, 4, old, order, fwd, 0, &out), STASIS_ERROR_INCOMPATIBLE, "1->9");
     CHECK(out == NULL);
 
     int64_t n, got[12], count, done, left;
@@ -840,8 +864,9 @@ static const sweep_row rows[] = {
      "stasis_gallery_remove stasis_gallery_count stasis_gallery_count_version stasis_gallery_versions_of "
      "stasis_gallery_search stasis_gallery_calibrate stasis_gallery_calibrate_paired", r_gallery},
     {"stasis_gallery_save stasis_gallery_open", r_gallery_files},
+    {"stasis_gallery_enable_wal stasis_gallery_disable_wal stasis_gallery_checkpoint stasis_gallery_wal_sequence", r_gallery_wal},
     {"stasis_backfill_plan_random stasis_backfill_plan_custom stasis_backfill_plan_predicted_error "
-     "stasis_backfill_plan_neighbourhood stasis_backfill_plan_length stasis_backfill_plan_order "
+     "stasis_backfill_plan_neighbourhood stasis_backfill_plan_hubs stasis_backfill_plan_length stasis_backfill_plan_order "
      "stasis_backfill_plan_next_batch stasis_backfill_plan_progress stasis_backfill_plan_save "
      "stasis_backfill_plan_open", r_backfill_plans},
     {"stasis_backfill_curve stasis_backfill_curve_flips", r_backfill_curve},

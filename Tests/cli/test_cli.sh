@@ -374,6 +374,9 @@ expect "backfill plan (predicted-error)" grep -q "predicted-error 1 -> 2, 54 ids
 out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy neighbourhood --ids "$work/bf_ids.npy" \
     --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/plan_near.json")
 expect "backfill plan (neighbourhood)" grep -q "neighbourhood 1 -> 2, 54 ids" <<<"$out"
+out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy hubs --ids "$work/bf_ids.npy" \
+    --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/plan_hubs.json")
+expect "backfill plan (hubs)" grep -q "hubs 1 -> 2, 54 ids" <<<"$out"
 out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy custom --ids "$work/bf_ids.npy" "$work/plan_own.json")
 expect "backfill plan (custom order)" grep -q "custom 1 -> 2, 54 ids" <<<"$out"
 out=$("$cli" backfill status --gallery "$work/gallery" --batch 5 --next-output "$work/next.npy" "$work/plan_random.json")

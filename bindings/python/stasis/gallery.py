@@ -19,6 +19,7 @@ import numpy as np
 from ._errors import InvalidArgumentError
 from ._loader import Handle, check, checked_int, checked_version, encode_path, lib
 from .adapter import Adapter, AdapterChain
+from .durability import WalOptions
 
 
 def _f32_2d():
@@ -58,12 +59,19 @@ _PROTOTYPES = {
                   c_int64]),
     "stasis_gallery_save": (c_int32, [c_void_p, c_char_p]),
     "stasis_gallery_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "stasis_gallery_enable_wal": (c_int32, [c_void_p, c_char_p, POINTER(WalOptions)]),
+    "stasis_gallery_disable_wal": (c_int32, [c_void_p]),
+    "stasis_gallery_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "stasis_gallery_wal_sequence": (c_int32, [c_void_p, POINTER(c_uint64)]),
     "stasis_backfill_plan_random": (c_int32, [c_void_p, c_uint32, c_uint32, c_uint64, POINTER(c_void_p)]),
     "stasis_backfill_plan_custom": (c_int32, [c_void_p, c_uint32, c_uint32, c_int64, _i64_1d(), POINTER(c_void_p)]),
     "stasis_backfill_plan_predicted_error": (
         c_int32, [c_void_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), _i64_1d(), c_void_p, c_int64,
                   _f32_2d(), _f32_2d(), c_double, POINTER(c_void_p)]),
     "stasis_backfill_plan_neighbourhood": (
+        c_int32, [c_void_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), _i64_1d(), c_void_p, c_int64,
+                  POINTER(c_void_p)]),
+    "stasis_backfill_plan_hubs": (
         c_int32, [c_void_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), _i64_1d(), c_void_p, c_int64,
                   POINTER(c_void_p)]),
     "stasis_backfill_plan_free": (None, [c_void_p]),
@@ -144,15 +152,53 @@ class Gallery(Handle):
         self._own(c_void_p(_handle), lib.stasis_gallery_free)
 
     @classmethod
-    def open(cls, path):
-        """Opens a gallery directory written by ``save``."""
+    def open(cls, path, *, wal=None, sync="every_call"):
+        """Opens a gallery directory written by ``save``. With ``wal`` (a log path), attaches
+        that write-ahead log, replaying the changes it holds beyond the saved gallery first (see
+        ``enable_wal``): the way to recover after a crash."""
         handle = c_void_p()
         check(lib.stasis_gallery_open(encode_path(path), ctypes.byref(handle)))
-        return cls(_handle=handle.value)
+        gallery = cls(_handle=handle.value)
+        if wal is not None:
+            try:
+                gallery.enable_wal(wal, sync=sync)
+            except BaseException:
+                gallery.close()
+                raise
+        return gallery
 
     def save(self, path):
         """Saves into directory ``path`` (manifest gallery.json written last, atomically)."""
         check(lib.stasis_gallery_save(self._h, encode_path(path)))
+
+    # Durability (docs/durability.md) ----------------------------------------------------------
+
+    def enable_wal(self, path, *, sync="every_call"):
+        """Appends every later ``upsert`` and ``remove`` to the write-ahead log at ``path`` (one
+        record per call) before the call returns. An existing log's records beyond this gallery
+        are replayed first (a torn last record is dropped); a missing one is created. ``sync``:
+        "every_call" (fsync each time), milliseconds (background flush), or "off". Registering,
+        adapters and calibration are not logged: save or checkpoint after them. Raises
+        ``CorruptFileError`` for a damaged or foreign log or a record that does not apply,
+        ``StasisIOError`` when the log is in use by another gallery."""
+        options = WalOptions.make(sync)
+        check(lib.stasis_gallery_enable_wal(self._h, encode_path(path), ctypes.byref(options)))
+
+    def disable_wal(self):
+        """Syncs and detaches the log (the file stays). No-op without one."""
+        check(lib.stasis_gallery_disable_wal(self._h))
+
+    def checkpoint(self, path):
+        """Saves into directory ``path`` (like ``save``), then restarts the log empty. Searches
+        continue meanwhile. Without a log, the same as ``save``."""
+        check(lib.stasis_gallery_checkpoint(self._h, encode_path(path)))
+
+    @property
+    def wal_sequence(self):
+        """Sequence number of the last logged change the gallery holds (0: none)."""
+        out = c_uint64()
+        check(lib.stasis_gallery_wal_sequence(self._h, ctypes.byref(out)))
+        return out.value
 
     def register(self, version, dim, space=None):
         """Registers ``version`` (rows of ``dim`` floats) in ``space`` (default: its own)."""
@@ -287,6 +333,17 @@ class BackfillPlan(Handle):
         """Farthest from their neighbourhood after the forward transform first."""
         rows = _rows(vectors, "vectors")
         return cls._make(lib.stasis_backfill_plan_neighbourhood, Gallery._of(gallery, "gallery"),
+                         checked_version(from_version), checked_version(to_version), rows.shape[0],
+                         rows.shape[1], rows, _ids(ids, rows.shape[0]), Adapter._of(forward, "forward"),
+                         checked_int(neighbours, "neighbours", 1, 1024))
+
+    @classmethod
+    def hubs(cls, gallery, from_version, to_version, *, ids, vectors, forward, neighbours=10):
+        """Hubs first: the items most often among the ``neighbours`` nearest of others after the
+        forward transform (in-degree in the k-NN graph), ties by density. Beats random on the
+        demo data (docs/gallery.md)."""
+        rows = _rows(vectors, "vectors")
+        return cls._make(lib.stasis_backfill_plan_hubs, Gallery._of(gallery, "gallery"),
                          checked_version(from_version), checked_version(to_version), rows.shape[0],
                          rows.shape[1], rows, _ids(ids, rows.shape[0]), Adapter._of(forward, "forward"),
                          checked_int(neighbours, "neighbours", 1, 1024))
