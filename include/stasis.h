@@ -1357,6 +1357,100 @@ STASIS_API stasis_status stasis_index_wal_sequence(const stasis_index* index, ui
 STASIS_API stasis_status stasis_index_compact(stasis_index* index, int64_t* out_slots_reclaimed,
                                               int64_t* out_bytes_reclaimed);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Mixed-version gallery: negative flips in backfill curves                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * stasis_backfill_curve plus negative flips: out_negative_flips (steps + 1 values, required)
+ * receives at each point the share of queries whose top-1 was right at fraction 0 (the gallery
+ * before the backfill) and is wrong at this point. Other outputs, ownership, thread safety
+ * (exclusive use of the gallery while it runs) and errors as stasis_backfill_curve, plus
+ * STASIS_ERROR_INVALID_ARGUMENT for a NULL out_negative_flips (nothing changed).
+ */
+STASIS_API stasis_status stasis_backfill_curve_flips(
+    stasis_gallery* gallery, const stasis_backfill_plan* plan, int64_t n, const int64_t* ids,
+    const int32_t* labels, int64_t new_dim, const float* new_vectors, int64_t query_count,
+    int64_t query_dim, const float* queries, uint32_t query_version, const int32_t* query_labels,
+    int64_t steps, double* out_fractions, double* out_values, double* out_negative_flips,
+    double* out_area);
+
+/**
+ * stasis_report_set_backfill with a negative-flip share per point (n values in [0, 1], copied),
+ * written to the JSON as "negative_flips" and drawn as a dashed line in the HTML chart.
+ * Exclusive. Errors: as stasis_report_set_backfill; STASIS_ERROR_INVALID_ARGUMENT for NULL
+ * negative_flips or a share outside [0, 1] (the report keeps its earlier curve).
+ */
+STASIS_API stasis_status stasis_report_set_backfill_flips(stasis_report* report, int64_t n,
+                                                          const double* fractions,
+                                                          const double* values,
+                                                          const double* negative_flips,
+                                                          const char* label);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Mixed-version gallery: write-ahead log                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Attaches a write-ahead log file to `gallery` (docs/durability.md): from now on every
+ * successful stasis_gallery_upsert and stasis_gallery_remove is appended to the log as one
+ * checksummed record before the call returns (an upsert that moves items between parts is one
+ * record: replayed whole or not at all). When `wal_path` exists, its records newer than the
+ * gallery (the saved manifest remembers the last record it holds) are replayed first, so
+ * recovery after a crash is: stasis_gallery_open(saved directory), then
+ * stasis_gallery_enable_wal(same log). A torn last record (the writer died mid-append) is
+ * dropped and cut off. When `wal_path` does not exist, an empty log is created; save or
+ * checkpoint the gallery once so the log has a directory to apply to. Registering versions,
+ * adding bridges and calibrating are not logged: save or checkpoint after them. `options` as for
+ * stasis_index_enable_wal (NULL: sync every call). One log serves one gallery at a time (it is
+ * locked while attached; the log is released by stasis_gallery_disable_wal or
+ * stasis_gallery_free). Exclusive on the gallery.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL, bad options), STASIS_ERROR_UNSUPPORTED (a log is
+ * already attached), STASIS_ERROR_IO (cannot create, read, write or lock the log),
+ * STASIS_ERROR_CORRUPT_FILE (a damaged record with intact records after it, the log of another
+ * gallery, of a later save or of an index, a record that does not apply, e.g. of an unregistered
+ * version), STASIS_ERROR_UNSUPPORTED_FORMAT. Records are checked before any is applied: on error
+ * the gallery is unchanged and no log is attached.
+ */
+STASIS_API stasis_status stasis_gallery_enable_wal(stasis_gallery* gallery, const char* wal_path,
+                                                   const stasis_wal_options* options);
+
+/** Syncs and detaches the gallery's log; the file stays, later changes are not logged. No-op
+ *  without a log. Errors: INVALID_ARGUMENT (NULL). */
+STASIS_API stasis_status stasis_gallery_disable_wal(stasis_gallery* gallery);
+
+/**
+ * Folds the log into the gallery directory: saves to `path` exactly like stasis_gallery_save,
+ * then restarts the log empty (atomically). A crash between the two is harmless: the manifest
+ * records the last log record the saved gallery holds, and replay skips those. Searches continue
+ * meanwhile; mutations wait. Without a log this is stasis_gallery_save.
+ * Errors: as stasis_gallery_save; STASIS_ERROR_IO when the log cannot be restarted (the gallery is
+ * saved, the old log stays valid).
+ */
+STASIS_API stasis_status stasis_gallery_checkpoint(stasis_gallery* gallery, const char* path);
+
+/** Sets *out to the sequence number of the last logged change the gallery holds (0: none).
+ *  Errors: INVALID_ARGUMENT (NULL). */
+STASIS_API stasis_status stasis_gallery_wal_sequence(const stasis_gallery* gallery, uint64_t* out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Mixed-version gallery: hubs-first backfill policy                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Hubs first: each old vector is mapped by `forward` (old -> new) and scored by its in-degree in
+ * the `neighbours`-nearest-neighbour graph (0 = 10) of the mapped items (how many items count it
+ * among their nearest), ties by its mean cosine to its own nearest; the plan re-encodes the highest
+ * first (docs/gallery.md: on the demo data it beats random). Inputs, ownership, thread safety and
+ * errors as stasis_backfill_plan_neighbourhood (every id on `from` given once with its old vector;
+ * NOT_FOUND, INVALID_ARGUMENT, DIMENSION_MISMATCH, INCOMPATIBLE for an adapter that is not
+ * from -> to). *out is NULL on error; free with stasis_backfill_plan_free.
+ */
+STASIS_API stasis_status stasis_backfill_plan_hubs(
+    const stasis_gallery* gallery, uint32_t from, uint32_t to, int64_t n, int64_t dim,
+    const float* vectors, const int64_t* ids, const stasis_adapter* forward, int64_t neighbours,
+    stasis_backfill_plan** out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

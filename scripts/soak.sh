@@ -2,7 +2,8 @@
 # Opt-in long runs of the robustness tests (`make soak`); the default suite runs short versions.
 #   STASIS_FUZZ_EDITS   crafted payload edits per index type (default here 5000; suite: 100)
 #   STASIS_CRASH_TRIALS writer processes SIGKILLed during WAL appends, saves, checkpoints and
-#                       compactions, half on Flat, half on HNSW (default here 200; suite: 12)
+#                       compactions, half on Flat, half on HNSW (default here 200; suite: 12),
+#                       and half that many on a mixed gallery (test_gallery_crash_kill.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD/bindings/python"
@@ -11,7 +12,7 @@ export STASIS_CRASH_TRIALS="${STASIS_CRASH_TRIALS:-200}"
 echo "== crafted index payloads: $STASIS_FUZZ_EDITS edits per index type =="
 python3 -m pytest -q Tests/python/test_hardening.py -k crafted
 echo "== crash-kill: $STASIS_CRASH_TRIALS writers killed with SIGKILL, every acknowledged change checked =="
-python3 -m pytest -q -s Tests/python/test_crash_kill.py -k sigkill
+python3 -m pytest -q -s Tests/python/test_crash_kill.py Tests/python/test_gallery_crash_kill.py -k sigkill
 
 # Concurrency soak (Tests/c/test_concurrency.c, Tests/python/test_concurrency.py): readers search
 # while one writer adds, upserts, removes and saves; the suite runs 2 s with 4 readers.

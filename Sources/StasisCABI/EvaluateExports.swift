@@ -211,15 +211,32 @@ public func stasis_report_set_backfill(
     _ pointer: OpaquePointer?, _ n: Int64, _ fractions: UnsafePointer<Double>?, _ values: UnsafePointer<Double>?,
     _ label: UnsafePointer<CChar>?
 ) -> Int32 {
+    boundary { try setBackfill(pointer, n, fractions, values, nil, label) }
+}
+
+@_cdecl("stasis_report_set_backfill_flips")
+public func stasis_report_set_backfill_flips(
+    _ pointer: OpaquePointer?, _ n: Int64, _ fractions: UnsafePointer<Double>?, _ values: UnsafePointer<Double>?,
+    _ negativeFlips: UnsafePointer<Double>?, _ label: UnsafePointer<CChar>?
+) -> Int32 {
     boundary {
-        let box = try report(pointer)
-        let count = try Arguments.count(n, "n")
-        let curve = try EvaluationReport.BackfillCurve(
-            fractions: try Arguments.array(fractions, rows: count, "fractions"),
-            values: try Arguments.array(values, rows: count, "values"),
-            label: label.map { String(cString: $0) } ?? "")
-        box.update { $0.attach(backfill: curve) }
+        _ = try Arguments.required(negativeFlips, "negative_flips")
+        try setBackfill(pointer, n, fractions, values, negativeFlips, label)
     }
+}
+
+private func setBackfill(
+    _ pointer: OpaquePointer?, _ n: Int64, _ fractions: UnsafePointer<Double>?, _ values: UnsafePointer<Double>?,
+    _ negativeFlips: UnsafePointer<Double>?, _ label: UnsafePointer<CChar>?
+) throws {
+    let box = try report(pointer)
+    let count = try Arguments.count(n, "n")
+    let curve = try EvaluationReport.BackfillCurve(
+        fractions: try Arguments.array(fractions, rows: count, "fractions"),
+        values: try Arguments.array(values, rows: count, "values"),
+        label: label.map { String(cString: $0) } ?? "",
+        negativeFlips: try negativeFlips.map { try Arguments.array($0, rows: count, "negative_flips") })
+    box.update { $0.attach(backfill: curve) }
 }
 
 @_cdecl("stasis_report_json")

@@ -247,6 +247,25 @@ public func stasis_backfill_plan_neighbourhood(
     }
 }
 
+@_cdecl("stasis_backfill_plan_hubs")
+public func stasis_backfill_plan_hubs(
+    _ pointer: OpaquePointer?, _ from: UInt32, _ to: UInt32, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?,
+    _ ids: UnsafePointer<Int64>?, _ forward: OpaquePointer?, _ neighbours: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    boundary {
+        try PlanHandle.produce(into: out) {
+            let target = try gallery(pointer)
+            let adapter = try AdapterHandle.object(forward, "adapter")
+            let rows = try Arguments.count(n), dim = try width(dimension, of: from, in: target, "vectors")
+            guard neighbours >= 0, neighbours <= 1024 else { throw StasisError(.invalidArgument, "neighbours must be in 0...1024 (0 = 10)") }
+            return BackfillPlanBox(try BackfillPlanner.hubs(
+                gallery: target, from: from, to: to, ids: try Arguments.array(ids, rows: rows, "ids"),
+                vectors: try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim, adapter: adapter,
+                neighbours: neighbours == 0 ? 10 : Int(neighbours)))
+        }
+    }
+}
+
 @_cdecl("stasis_backfill_plan_free")
 public func stasis_backfill_plan_free(_ pointer: OpaquePointer?) { PlanHandle.release(pointer) }
 
@@ -315,25 +334,82 @@ public func stasis_backfill_curve(
     _ outArea: UnsafeMutablePointer<Double>?
 ) -> Int32 {
     boundary {
-        let target = try gallery(galleryPointer)
-        let box = try plan(planPointer)
-        let rows = try Arguments.count(n), dim = try Arguments.dimension(newDimension)
-        let qRows = try Arguments.count(queryCount, "query_count"), qDim = try Arguments.dimension(queryDimension)
-        guard steps >= 1, steps <= 1000 else { throw StasisError(.invalidArgument, "steps must be in 1...1000, got \(steps)") }
-        let fractions = try Arguments.required(outFractions, "out_fractions")
-        let values = try Arguments.required(outValues, "out_values")
-        guard target.versions.first(where: { $0.version == queryVersion })?.dimension == qDim else {
-            throw StasisError(.dimensionMismatch, "queries are \(qDim)-dimensional; version \(queryVersion) is not registered with that width")
-        }
-        let queryValues = try Arguments.array(queries, rows: qRows, dimension: qDim, "queries")
-        let curve = try BackfillMeasurement.curve(
-            gallery: target, plan: box.value, ids: try Arguments.array(ids, rows: rows, "ids"),
-            labels: try Arguments.array(labels, rows: rows, "labels"),
-            newVectors: try Arguments.array(newVectors, rows: rows, dimension: dim, "new_vectors"),
-            queries: queryValues, queryCount: qRows, queryVersion: queryVersion,
-            queryLabels: try Arguments.array(queryLabels, rows: qRows, "query_labels"), steps: Int(steps))
-        fractions.update(from: curve.fractions, count: curve.fractions.count)
-        values.update(from: curve.values, count: curve.values.count)
-        outArea?.pointee = BackfillMeasurement.area(curve)
+        try backfillCurve(galleryPointer, planPointer, n, ids, labels, newDimension, newVectors, queryCount, queryDimension,
+                          queries, queryVersion, queryLabels, steps, outFractions, outValues, nil, outArea, flipsRequired: false)
     }
+}
+
+@_cdecl("stasis_backfill_curve_flips")
+public func stasis_backfill_curve_flips(
+    _ galleryPointer: OpaquePointer?, _ planPointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?,
+    _ labels: UnsafePointer<Int32>?, _ newDimension: Int64, _ newVectors: UnsafePointer<Float>?, _ queryCount: Int64,
+    _ queryDimension: Int64, _ queries: UnsafePointer<Float>?, _ queryVersion: UInt32, _ queryLabels: UnsafePointer<Int32>?,
+    _ steps: Int64, _ outFractions: UnsafeMutablePointer<Double>?, _ outValues: UnsafeMutablePointer<Double>?,
+    _ outNegativeFlips: UnsafeMutablePointer<Double>?, _ outArea: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    boundary {
+        try backfillCurve(galleryPointer, planPointer, n, ids, labels, newDimension, newVectors, queryCount, queryDimension,
+                          queries, queryVersion, queryLabels, steps, outFractions, outValues, outNegativeFlips, outArea,
+                          flipsRequired: true)
+    }
+}
+
+/// Both curve entry points: every argument is checked before the gallery changes.
+private func backfillCurve(
+    _ galleryPointer: OpaquePointer?, _ planPointer: OpaquePointer?, _ n: Int64, _ ids: UnsafePointer<Int64>?,
+    _ labels: UnsafePointer<Int32>?, _ newDimension: Int64, _ newVectors: UnsafePointer<Float>?, _ queryCount: Int64,
+    _ queryDimension: Int64, _ queries: UnsafePointer<Float>?, _ queryVersion: UInt32, _ queryLabels: UnsafePointer<Int32>?,
+    _ steps: Int64, _ outFractions: UnsafeMutablePointer<Double>?, _ outValues: UnsafeMutablePointer<Double>?,
+    _ outNegativeFlips: UnsafeMutablePointer<Double>?, _ outArea: UnsafeMutablePointer<Double>?, flipsRequired: Bool
+) throws {
+    let target = try gallery(galleryPointer)
+    let box = try plan(planPointer)
+    let rows = try Arguments.count(n), dim = try Arguments.dimension(newDimension)
+    let qRows = try Arguments.count(queryCount, "query_count"), qDim = try Arguments.dimension(queryDimension)
+    guard steps >= 1, steps <= 1000 else { throw StasisError(.invalidArgument, "steps must be in 1...1000, got \(steps)") }
+    let fractions = try Arguments.required(outFractions, "out_fractions")
+    let values = try Arguments.required(outValues, "out_values")
+    let flips = flipsRequired ? try Arguments.required(outNegativeFlips, "out_negative_flips") : nil
+    guard target.versions.first(where: { $0.version == queryVersion })?.dimension == qDim else {
+        throw StasisError(.dimensionMismatch, "queries are \(qDim)-dimensional; version \(queryVersion) is not registered with that width")
+    }
+    let queryValues = try Arguments.array(queries, rows: qRows, dimension: qDim, "queries")
+    let curve = try BackfillMeasurement.curve(
+        gallery: target, plan: box.value, ids: try Arguments.array(ids, rows: rows, "ids"),
+        labels: try Arguments.array(labels, rows: rows, "labels"),
+        newVectors: try Arguments.array(newVectors, rows: rows, dimension: dim, "new_vectors"),
+        queries: queryValues, queryCount: qRows, queryVersion: queryVersion,
+        queryLabels: try Arguments.array(queryLabels, rows: qRows, "query_labels"), steps: Int(steps))
+    fractions.update(from: curve.fractions, count: curve.fractions.count)
+    values.update(from: curve.values, count: curve.values.count)
+    if let flips, let measured = curve.negativeFlips { flips.update(from: measured, count: measured.count) }
+    outArea?.pointee = BackfillMeasurement.area(curve)
+}
+
+// MARK: Write-ahead log of a gallery (docs/durability.md)
+
+@_cdecl("stasis_gallery_enable_wal")
+public func stasis_gallery_enable_wal(
+    _ pointer: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ options: UnsafeRawPointer?
+) -> Int32 {
+    boundary {
+        let target = try gallery(pointer)
+        let path = try Arguments.string(path, "wal_path")
+        try target.enableWAL(path: path, syncMode: try WALOptionsABI.read(options))
+    }
+}
+
+@_cdecl("stasis_gallery_disable_wal")
+public func stasis_gallery_disable_wal(_ pointer: OpaquePointer?) -> Int32 {
+    boundary { try gallery(pointer).disableWAL() }
+}
+
+@_cdecl("stasis_gallery_checkpoint")
+public func stasis_gallery_checkpoint(_ pointer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    boundary { try gallery(pointer).checkpoint(to: try Arguments.string(path, "path")) }
+}
+
+@_cdecl("stasis_gallery_wal_sequence")
+public func stasis_gallery_wal_sequence(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    boundary { try GalleryHandle.read(pointer, "gallery", into: out) { $0.lastWALSequence } }
 }

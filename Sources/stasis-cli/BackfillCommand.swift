@@ -17,7 +17,7 @@ extension Stasis {
 
         struct Plan: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Order the ids still on --from: random, predicted-error or neighbourhood.",
+                abstract: "Order the ids still on --from: random, predicted-error, neighbourhood or hubs.",
                 discussion: """
                     Ids are .npy int64/int32 or .ivecs; vectors .npy or .fvecs. --json prints \
                     {"output", "policy", "from", "to", "count"} instead of a line of text.
@@ -38,7 +38,7 @@ extension Stasis {
             @Option(parsing: .unconditional, help: "Version they are re-encoded into.")
             var to: Int64
 
-            @Option(help: "random, predicted-error, neighbourhood or custom (--ids is the order).")
+            @Option(help: "random, predicted-error, neighbourhood, hubs or custom (--ids is the order).")
             var policy: String = "random"
 
             @Option(help: "Seed of the random order.")
@@ -59,7 +59,7 @@ extension Stasis {
             @Option(help: "Paired sample, new side (.npy or .fvecs), for predicted-error.")
             var pairedNew: String?
 
-            @Option(parsing: .unconditional, help: "Neighbours for the neighbourhood policy.")
+            @Option(parsing: .unconditional, help: "Neighbours for the neighbourhood and hubs policies.")
             var neighbours: Int = 10
 
             @Flag(help: "Print the summary as JSON instead of a line of text.")
@@ -73,7 +73,7 @@ extension Stasis {
                     let gallery = try MixedGallery.open(self.gallery)
                     let from = try modelVersion(self.from, "--from"), to = try modelVersion(self.to, "--to")
                     guard let policy = BackfillPolicy(rawValue: self.policy) else {
-                        throw StasisError(.invalidArgument, "unknown policy '\(self.policy)'; use random, predicted-error, neighbourhood or custom")
+                        throw StasisError(.invalidArgument, "unknown policy '\(self.policy)'; use random, predicted-error, neighbourhood, hubs or custom")
                     }
                     let plan: BackfillPlan
                     if policy == .random {
@@ -97,6 +97,10 @@ extension Stasis {
                             let model = try AdapterErrorModel.fit(adapter: forward, source: px.values, target: py.values, count: px.rows)
                             plan = try BackfillPlanner.predictedError(
                                 gallery: gallery, from: from, to: to, ids: ids, vectors: old.values, dimension: old.columns, model: model)
+                        } else if policy == .hubs {
+                            plan = try BackfillPlanner.hubs(
+                                gallery: gallery, from: from, to: to, ids: ids, vectors: old.values, dimension: old.columns,
+                                adapter: forward, neighbours: neighbours)
                         } else {
                             plan = try BackfillPlanner.neighbourhood(
                                 gallery: gallery, from: from, to: to, ids: ids, vectors: old.values, dimension: old.columns,

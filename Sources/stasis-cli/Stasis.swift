@@ -11,7 +11,7 @@ struct Stasis: ParsableCommand {
         version: LibraryVersion.string,
         subcommands: [
             Version.self, Inspect.self, SpaceCommand.self, IndexCommand.self, Encode.self, Train.self,
-            EvaluateCommand.self, GateCommand.self, AdaptCommand.self, BackfillCommand.self, Demo.self,
+            EvaluateCommand.self, GateCommand.self, AdaptCommand.self, GalleryCommand.self, BackfillCommand.self, Demo.self,
         ]
     )
 }

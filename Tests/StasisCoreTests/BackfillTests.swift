@@ -90,13 +90,19 @@ import Testing
         let queries = models.items(30_000, 200, seed: 41)
         let ids = (0..<Self.items).map(Int64.init)
         var areas: [BackfillPolicy: Double] = [:]
-        for policy: BackfillPolicy in [.random, .predictedError, .neighbourhood] {
+        for policy: BackfillPolicy in [.random, .predictedError, .neighbourhood, .hubs] {
             let (gallery, forward, data, model) = try setUp()
             let plan: BackfillPlan
             switch policy {
             case .random: plan = try BackfillPlanner.random(gallery: gallery, from: 1, to: 2, seed: 1)
             case .predictedError:
                 plan = try BackfillPlanner.predictedError(gallery: gallery, from: 1, to: 2, ids: ids, vectors: data.old, dimension: 24, model: model)
+            case .hubs:
+                plan = try BackfillPlanner.hubs(gallery: gallery, from: 1, to: 2, ids: ids, vectors: data.old, dimension: 24, adapter: forward)
+                #expect(Set(plan.order) == Set(ids) && plan.policy == .hubs)
+                let file = scratchDirectory() + "/hubs.json"
+                try plan.save(to: file)
+                #expect(try BackfillPlan.open(file).policy == .hubs)
             default:
                 plan = try BackfillPlanner.neighbourhood(gallery: gallery, from: 1, to: 2, ids: ids, vectors: data.old, dimension: 24, adapter: forward)
             }
@@ -105,6 +111,11 @@ import Testing
                 queries: queries.new, queryCount: 200, queryVersion: 2, queryLabels: queries.labels, steps: 10)
             #expect(curve.fractions.count == 11)
             #expect(gallery.countsByVersion == [2: Self.items])
+            // Negative flips against the gallery before the backfill: none at fraction 0, and
+            // never more than the queries wrong at that point.
+            let flips = try #require(curve.negativeFlips)
+            #expect(flips.count == 11 && flips[0] == 0)
+            #expect(zip(flips, curve.values).allSatisfy { $0 >= 0 && $0 <= 1 - $1 + 1e-12 })
             areas[policy] = BackfillMeasurement.area(curve)
             print("backfill \(policy.rawValue): AUC \(areas[policy] ?? 0), curve \(curve.values)")
         }

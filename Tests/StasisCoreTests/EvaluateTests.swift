@@ -188,6 +188,13 @@ import Testing
         #expect(text.contains("\"update_gain\" : null"))  // documented keys are present even when unmeasured
         let back = try EvaluationReport.parse(json: try report.json(), source: "mem")
         #expect(back.matrix == report.matrix && back.backfill == report.backfill && back.gate == report.gate)
+        var flipped = report
+        flipped.attach(backfill: try EvaluationReport.BackfillCurve(fractions: [0, 1], values: [0.5, 1], label: "all", negativeFlips: [0, 0.25]))
+        #expect(try EvaluationReport.parse(json: try flipped.json(), source: "mem").backfill?.negativeFlips == [0, 0.25])
+        #expect(!text.contains("\"negative_flips\" : [\n      0")) // absent when not measured
+        #expect(throws: StasisError.self) {
+            _ = try EvaluationReport.BackfillCurve(fractions: [0, 1], values: [0.5, 1], label: "", negativeFlips: [0])
+        }
         let short = text.replacing("\"query_counts\" : [\n    2,\n    2\n  ]", with: "\"query_counts\" : [2]")
         #expect(short != text)
         #expect(throws: StasisError.self) { try EvaluationReport.parse(json: Array(short.utf8), source: "mem") }

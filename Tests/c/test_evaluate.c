@@ -106,6 +106,9 @@ static void test_report(void) {
     CHECK(stasis_report_set_backfill(report, 3, fractions, values, "by distance to class mean") == STASIS_OK);
     const double backwards[] = {0, 1, 0.5};
     CHECK_ERR(stasis_report_set_backfill(report, 3, backwards, values, NULL), STASIS_ERROR_INVALID_ARGUMENT, "ascend");
+    const double flips[] = {0, 0.05, 0.02}, too_many[] = {0, 1.5, 0};
+    CHECK_ERR(stasis_report_set_backfill_flips(report, 3, fractions, values, too_many, NULL), STASIS_ERROR_INVALID_ARGUMENT, "[0, 1]");
+    CHECK(stasis_report_set_backfill_flips(report, 3, fractions, values, flips, "by distance to class mean") == STASIS_OK);
 
     char* json = NULL;
     CHECK(stasis_report_json(report, &json) == STASIS_OK && json != NULL);
@@ -114,6 +117,7 @@ static void test_report(void) {
     stasis_string_free(json);
     char* html = NULL;
     CHECK(stasis_report_html(report, &html) == STASIS_OK && html != NULL && strstr(html, "C test report") != NULL);
+    CHECK(strstr(html, "dashed: negative flips") != NULL && strstr(html, "negative flips at most 5.0%") != NULL);
     stasis_string_free(html);
 
     char path[512], page[512];

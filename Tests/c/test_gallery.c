@@ -151,6 +151,14 @@ void test_gallery(void) {
     stasis_backfill_plan* near = NULL;
     CHECK(stasis_backfill_plan_neighbourhood(fresh, 1, 2, ITEMS, OLD, x, ids, forward, 5, &near) == STASIS_OK);
     stasis_backfill_plan_free(near); /* before the refused calls set it to NULL (LeakSanitizer) */
+    stasis_backfill_plan* hubs = NULL;
+    int64_t hub_length = 0;
+    CHECK(stasis_backfill_plan_hubs(fresh, 1, 2, ITEMS, OLD, x, ids, forward, 5, &hubs) == STASIS_OK);
+    CHECK(stasis_backfill_plan_length(hubs, &hub_length) == STASIS_OK && hub_length == ITEMS);
+    stasis_backfill_plan_free(hubs);
+    hubs = (stasis_backfill_plan*)1;
+    CHECK_ERR(stasis_backfill_plan_hubs(fresh, 1, 2, ITEMS, OLD, x, ids, backward, 5, &hubs), STASIS_ERROR_INCOMPATIBLE, "forward");
+    CHECK(hubs == NULL);
     CHECK_ERR(stasis_backfill_plan_neighbourhood(fresh, 1, 2, ITEMS, OLD, x, ids, backward, 5, &near), STASIS_ERROR_INCOMPATIBLE, "forward");
     CHECK_ERR(stasis_backfill_plan_neighbourhood(fresh, 1, 2, ITEMS - 1, OLD, x, ids, forward, 5, &near), STASIS_ERROR_INVALID_ARGUMENT, "99");
     CHECK(near == NULL);
@@ -162,7 +170,55 @@ void test_gallery(void) {
     CHECK(fractions[0] == 0 && fractions[4] == 1 && values[4] == 1.0 && area > 0.5 && area <= 1.0);
     CHECK(stasis_gallery_count_version(fresh, 2, &count) == STASIS_OK && count == ITEMS);
     stasis_backfill_plan_free(plan);
+
+    /* The same curve with negative flips: items back on version 1, a random order. Flips start at
+     * 0 (nothing moved yet) and end at 0 here (every query is right once all items are native). */
+    CHECK(stasis_gallery_upsert(fresh, ITEMS, OLD, x, ids, 1) == STASIS_OK);
+    CHECK(stasis_backfill_plan_random(fresh, 1, 2, 7, &plan) == STASIS_OK);
+    double flips[5] = {-1, -1, -1, -1, -1}, area2 = -1;
+    CHECK_ERR(stasis_backfill_curve_flips(fresh, plan, ITEMS, ids, labels, NEW, y, ITEMS, NEW, y, 2, query_labels, 4,
+                                          fractions, values, NULL, &area2), STASIS_ERROR_INVALID_ARGUMENT, "out_negative_flips");
+    CHECK(stasis_gallery_count_version(fresh, 1, &count) == STASIS_OK && count == ITEMS);
+    CHECK(stasis_backfill_curve_flips(fresh, plan, ITEMS, ids, labels, NEW, y, ITEMS, NEW, y, 2, query_labels, 4,
+                                      fractions, values, flips, &area2) == STASIS_OK);
+    CHECK(flips[0] == 0 && flips[4] == 0 && values[4] == 1.0 && area2 > 0 && area2 <= 1.0);
+    for (int i = 0; i < 5; i++) CHECK(flips[i] >= 0 && flips[i] <= 1 && flips[i] <= 1 - values[i] + 1e-12);
+    stasis_backfill_plan_free(plan);
     stasis_gallery_free(fresh);
+
+    /* Write-ahead log: changes since the save survive dropping the gallery without saving. */
+    char dir[600], wal[600];
+    snprintf(dir, sizeof dir, "%s/wal-gallery", scratch);
+    snprintf(wal, sizeof wal, "%s/wal-gallery.wal", scratch);
+    stasis_gallery* logged = NULL;
+    CHECK(stasis_gallery_new("Flat", &logged) == STASIS_OK);
+    CHECK(stasis_gallery_register(logged, 1, OLD, NULL) == STASIS_OK && stasis_gallery_register(logged, 2, NEW, NULL) == STASIS_OK);
+    CHECK(stasis_gallery_save(logged, dir) == STASIS_OK);
+    stasis_wal_options options = STASIS_WAL_OPTIONS_INIT;
+    CHECK(stasis_gallery_enable_wal(logged, wal, &options) == STASIS_OK);
+    CHECK_ERR(stasis_gallery_enable_wal(logged, wal, &options), STASIS_ERROR_UNSUPPORTED, "already enabled");
+    CHECK(stasis_gallery_upsert(logged, ITEMS, OLD, x, ids, 1) == STASIS_OK);
+    CHECK(stasis_gallery_upsert(logged, 10, NEW, y, ids, 2) == STASIS_OK);
+    CHECK(stasis_gallery_remove(logged, 1, ids + 50) == STASIS_OK);
+    uint64_t sequence = 0;
+    CHECK(stasis_gallery_wal_sequence(logged, &sequence) == STASIS_OK && sequence == 3);
+    stasis_gallery_free(logged);
+    logged = NULL;
+    CHECK(stasis_gallery_open(dir, &logged) == STASIS_OK);
+    CHECK(stasis_gallery_count(logged, &count) == STASIS_OK && count == 0);
+    CHECK(stasis_gallery_enable_wal(logged, wal, NULL) == STASIS_OK);
+    CHECK(stasis_gallery_count_version(logged, 1, &count) == STASIS_OK && count == ITEMS - 11);
+    CHECK(stasis_gallery_count_version(logged, 2, &count) == STASIS_OK && count == 10);
+    CHECK(stasis_gallery_checkpoint(logged, dir) == STASIS_OK);
+    CHECK(stasis_gallery_disable_wal(logged) == STASIS_OK);
+    stasis_gallery_free(logged);
+    logged = NULL;
+    CHECK(stasis_gallery_open(dir, &logged) == STASIS_OK);
+    CHECK(stasis_gallery_count(logged, &count) == STASIS_OK && count == ITEMS - 1);
+    CHECK(stasis_gallery_wal_sequence(logged, &sequence) == STASIS_OK && sequence == 3);
+    CHECK(stasis_gallery_enable_wal(logged, wal, NULL) == STASIS_OK); /* empty log after the checkpoint */
+    CHECK(stasis_gallery_count(logged, &count) == STASIS_OK && count == ITEMS - 1);
+    stasis_gallery_free(logged);
 
     stasis_gallery_free(g);
     stasis_adapter_free(backward);

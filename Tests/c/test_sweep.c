@@ -490,6 +490,9 @@ static void r_report(void) {
     BAD(stasis_report_set_backfill(report, 3, fr, va, NULL), INV, "");
     BAD(stasis_report_set_backfill(report, 2, fr, NULL, NULL), INV, "values");
     BAD(stasis_report_set_backfill(NULL, 2, fr, va, NULL), INV, "report");
+    BAD(stasis_report_set_backfill_flips(report, 2, fr, va, NULL, NULL), INV, "negative_flips");
+    BAD(stasis_report_set_backfill_flips(NULL, 2, fr, va, va, NULL), INV, "report");
+    BAD(stasis_report_set_backfill_flips(report, 1, fr, va, va, NULL), INV, "");
     BAD(stasis_report_json(NULL, &json), INV, "report");
     BAD(stasis_report_json(report, NULL), INV, "out");
     BAD(stasis_report_html(NULL, &json), INV, "report");
@@ -647,6 +650,24 @@ static void r_gallery(void) {
     BAD(stasis_gallery_calibrate_paired(NULL, 4, 6, x6, 2, 1, 4, x6, 4, x4, 3), INV, "gallery");
     CHECK(gallery_count() == before);
 }
+static void r_gallery_wal(void) {
+    int64_t before = gallery_count();
+    stasis_wal_options bad_size = STASIS_WAL_OPTIONS_INIT, bad_mode = STASIS_WAL_OPTIONS_INIT;
+    bad_size.struct_size = 4;
+    bad_mode.sync_mode = 7;
+    BAD(stasis_gallery_enable_wal(NULL, p_out, NULL), INV, "gallery");
+    BAD(stasis_gallery_enable_wal(gal, NULL, NULL), INV, "wal_path");
+    BAD(stasis_gallery_enable_wal(gal, p_out, &bad_size), INV, "struct_size");
+    BAD(stasis_gallery_enable_wal(gal, p_out, &bad_mode), INV, "");
+    BAD(stasis_gallery_enable_wal(gal, p_missing, NULL), STASIS_ERROR_IO, "missing");
+    BAD(stasis_gallery_enable_wal(gal, p_index, NULL), STASIS_ERROR_CORRUPT_FILE, "write-ahead log");
+    BAD(stasis_gallery_disable_wal(NULL), INV, "gallery");
+    BAD(stasis_gallery_checkpoint(NULL, p_out), INV, "gallery");
+    BAD(stasis_gallery_checkpoint(gal, NULL), INV, "path");
+    BAD(stasis_gallery_checkpoint(gal, p_under_file), STASIS_ERROR_IO, "");
+    GETTER(stasis_gallery_wal_sequence, gal, uint64_t);
+    CHECK(gallery_count() == before);
+}
 static void r_gallery_files(void) {
     BAD(stasis_gallery_save(NULL, p_out), INV, "gallery");
     BAD(stasis_gallery_save(gal, NULL), INV, "path");
@@ -695,6 +716,12 @@ static void r_backfill_plans(void) {
     BAD(stasis_backfill_plan_neighbourhood(gal, 1, 2, 12, 4, old, order, adp, 0, &out), STASIS_ERROR_INCOMPATIBLE, "");
     BAD(stasis_backfill_plan_neighbourhood(gal, 1, 2, 12, 4, old, order, fwd, -3, &out), INV, "neighbours");
     BAD(stasis_backfill_plan_neighbourhood(gal, 1, 2, 11, 4, old, order, fwd, 0, &out), INV, "");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 12, 4, old, order, NULL, 0, &out), INV, "");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 12, 4, old, order, adp, 0, &out), STASIS_ERROR_INCOMPATIBLE, "");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 12, 4, old, order, fwd, -3, &out), INV, "neighbours");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 2, 11, 4, old, order, fwd, 0, &out), INV, "");
+    BAD(stasis_backfill_plan_hubs(NULL, 1, 2, 12, 4, old, order, fwd, 0, &out), INV, "gallery");
+    BAD(stasis_backfill_plan_hubs(gal, 1, 9, 12, 4, old, order, fwd, 0, &out), STASIS_ERROR_INCOMPATIBLE, "1->9");
     CHECK(out == NULL);
 
     int64_t n, got[12], count, done, left;
@@ -728,6 +755,11 @@ static void r_backfill_curve(void) {
     BAD(stasis_backfill_curve(NULL, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, &area), INV, "gallery");
     BAD(stasis_backfill_curve(gal, NULL, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, &area), INV, "plan");
     BAD(stasis_backfill_curve(gal, plan, 12, ids12, labels, 6, new_vectors, 2, 4, nan16, 1, qlabels, 4, fr, va, &area), INV, "nan");
+    double nf[5];
+    BAD(stasis_backfill_curve_flips(gal, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, NULL, &area), INV, "out_negative_flips");
+    BAD(stasis_backfill_curve_flips(gal, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 0, fr, va, nf, &area), INV, "");
+    BAD(stasis_backfill_curve_flips(NULL, plan, 12, ids12, labels, 6, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, nf, &area), INV, "gallery");
+    BAD(stasis_backfill_curve_flips(gal, plan, 12, ids12, labels, 5, new_vectors, 2, 4, x4, 1, qlabels, 4, fr, va, nf, &area), STASIS_ERROR_DIMENSION_MISMATCH, "new vectors");
     CHECK(gallery_count() == before);
     int64_t on_v1 = -1;
     CHECK(stasis_gallery_count_version(gal, 1, &on_v1) == STASIS_OK && on_v1 == 12);
@@ -827,7 +859,7 @@ static const sweep_row rows[] = {
     {"stasis_compatibility_metrics", r_compatibility_metrics},
     {"stasis_evaluate", r_evaluate},
     {"stasis_report_open stasis_report_version_count stasis_report_matrix stasis_report_gate "
-     "stasis_report_set_backfill stasis_report_json stasis_report_html stasis_report_write_json "
+     "stasis_report_set_backfill stasis_report_set_backfill_flips stasis_report_json stasis_report_html stasis_report_write_json "
      "stasis_report_write_html", r_report},
     {"stasis_adapter_fit", r_adapter_fit},
     {"stasis_adapter_fit_unpaired", r_adapter_fit},
@@ -840,11 +872,12 @@ static const sweep_row rows[] = {
      "stasis_gallery_remove stasis_gallery_count stasis_gallery_count_version stasis_gallery_versions_of "
      "stasis_gallery_search stasis_gallery_calibrate stasis_gallery_calibrate_paired", r_gallery},
     {"stasis_gallery_save stasis_gallery_open", r_gallery_files},
+    {"stasis_gallery_enable_wal stasis_gallery_disable_wal stasis_gallery_checkpoint stasis_gallery_wal_sequence", r_gallery_wal},
     {"stasis_backfill_plan_random stasis_backfill_plan_custom stasis_backfill_plan_predicted_error "
-     "stasis_backfill_plan_neighbourhood stasis_backfill_plan_length stasis_backfill_plan_order "
+     "stasis_backfill_plan_neighbourhood stasis_backfill_plan_hubs stasis_backfill_plan_length stasis_backfill_plan_order "
      "stasis_backfill_plan_next_batch stasis_backfill_plan_progress stasis_backfill_plan_save "
      "stasis_backfill_plan_open", r_backfill_plans},
-    {"stasis_backfill_curve", r_backfill_curve},
+    {"stasis_backfill_curve stasis_backfill_curve_flips", r_backfill_curve},
 };
 
 static int has_row(const char* name) {

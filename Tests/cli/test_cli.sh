@@ -374,6 +374,9 @@ expect "backfill plan (predicted-error)" grep -q "predicted-error 1 -> 2, 54 ids
 out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy neighbourhood --ids "$work/bf_ids.npy" \
     --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/plan_near.json")
 expect "backfill plan (neighbourhood)" grep -q "neighbourhood 1 -> 2, 54 ids" <<<"$out"
+out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy hubs --ids "$work/bf_ids.npy" \
+    --vectors "$work/bf_old.npy" --adapter "$work/f12.safetensors" "$work/plan_hubs.json")
+expect "backfill plan (hubs)" grep -q "hubs 1 -> 2, 54 ids" <<<"$out"
 out=$("$cli" backfill plan --gallery "$work/gallery" --from 1 --to 2 --policy custom --ids "$work/bf_ids.npy" "$work/plan_own.json")
 expect "backfill plan (custom order)" grep -q "custom 1 -> 2, 54 ids" <<<"$out"
 out=$("$cli" backfill status --gallery "$work/gallery" --batch 5 --next-output "$work/next.npy" "$work/plan_random.json")
@@ -674,6 +677,83 @@ fails "adapt fit --unpaired from too few rows" "too few rows" adapt fit --unpair
 fails "adapt fit --unpaired with a NaN row" "source row 4" adapt fit --unpaired --source-version 2 --target-version 1 "$work/new_nan.npy" "$work/old.npy" "$work/never.safetensors"
 fails "adapt fit with a bad orthogonality" "orthogonality" adapt fit --kind orthogonal --orthogonality -1 --source-version 2 --target-version 1 "$work/new.npy" "$work/old.npy" "$work/never.safetensors"
 expect "failed adapter fits write nothing" test ! -e "$work/never.safetensors"
+# ---- Mixed-version galleries: stasis gallery create | upsert | remove | search | inspect | calibrate ----
+python3 - "$work" <<'PY'
+import sys, numpy as np, stasis
+work = sys.argv[1]
+rng = np.random.default_rng(8)
+m = rng.standard_normal((8, 12))
+px = rng.standard_normal((200, 8)).astype(np.float32); py = (px @ m).astype(np.float32)
+x = rng.standard_normal((40, 8)).astype(np.float32)
+stasis.Adapter.fit(py, px, kind="ridge", source_version=2, target_version=1).save(f"{work}/g21.safetensors")
+stasis.Adapter.fit(px, py, kind="ridge", source_version=1, target_version=2).save(f"{work}/g12.safetensors")
+np.save(f"{work}/g_old.npy", x); np.save(f"{work}/g_ids.npy", np.arange(40, dtype=np.int64))
+np.save(f"{work}/g_new.npy", (x[:10] @ m).astype(np.float32)); np.save(f"{work}/g_new_ids.npy", np.arange(10, dtype=np.int64))
+np.save(f"{work}/g_q.npy", (x[:5] @ m).astype(np.float32))
+np.save(f"{work}/g_held.npy", (rng.standard_normal((30, 8)) @ m).astype(np.float32))
+np.save(f"{work}/g_px.npy", px); np.save(f"{work}/g_py.npy", py)
+np.save(f"{work}/g_unknown.npy", np.array([3, 999], dtype=np.int64))
+PY
+out=$("$cli" gallery create --version 1:8 --version 2:12 --adapter "$work/g21.safetensors" --adapter "$work/g12.safetensors" "$work/cg")
+expect "gallery create summarises" grep -q "2 versions, 2 bridges, factory Flat" <<<"$out"
+"$cli" gallery upsert "$work/cg" --version 1 --ids "$work/g_ids.npy" "$work/g_old.npy" >/dev/null
+out=$("$cli" gallery upsert "$work/cg" --version 2 --ids "$work/g_new_ids.npy" "$work/g_new.npy")
+expect "gallery upsert moves items to the new version" grep -q "upserted 10, 40 items (v1 30, v2 10)" <<<"$out"
+json=$("$cli" gallery search "$work/cg" --version 2 "$work/g_q.npy" --k 3 --json)
+expect "gallery search finds each query's own item across versions" python3 -c "
+import json, sys; d = json.loads(sys.argv[1])
+assert d['queries'] == 5 and d['k'] == 3 and [row[0] for row in d['ids']] == [0, 1, 2, 3, 4], d
+assert all(row[0] == 2 for row in d['versions']) and len(d['cosines'][0]) == 3" "$json"
+"$cli" gallery calibrate "$work/cg" --version 2 "$work/g_held.npy" --k 5 >/dev/null
+"$cli" gallery calibrate "$work/cg" --version 1 "$work/g_held.npy" --stored-version 2 --paired-query "$work/g_px.npy" --paired-stored "$work/g_py.npy" 2>/dev/null \
+    && { echo "FAIL: calibrate accepted 12-d held-out queries for version 1"; failures=$((failures + 1)); }
+out=$("$cli" gallery calibrate "$work/cg" --version 2 "$work/g_held.npy" --stored-version 1 --paired-query "$work/g_py.npy" --paired-stored "$work/g_px.npy")
+expect "gallery calibrate (paired) prints the route rules" grep -q "^version 2 -> space 'v1': mean" <<<"$out"
+text=$("$cli" gallery inspect "$work/cg")
+expect "gallery inspect lists versions with counts" grep -qE "^version 1 +8 dimensions, space 'v1', 30 items" <<<"$text"
+expect "gallery inspect lists bridges" grep -qE "^bridge +2 -> 1 \(ridge\)" <<<"$text"
+expect "gallery inspect lists calibration" grep -q "^calibration version 2 -> space 'v2': mean 0" <<<"$text"
+json=$("$cli" gallery inspect --json "$work/cg")
+expect "gallery inspect --json" python3 -c "
+import json, sys; d = json.loads(sys.argv[1])
+assert d['count'] == 40 and [v['count'] for v in d['versions']] == [30, 10], d
+assert d['bridges'][0]['links'][0] == {'source': 2, 'target': 1, 'kind': 'ridge'} and len(d['calibration']) == 2" "$json"
+expect "a CLI gallery opens in the binding" python3 -c "
+import sys, stasis; g = stasis.Gallery.open(sys.argv[1]); assert g.count(1) == 30 and g.count(2) == 10" "$work/cg"
+# backfill plan | status work on a gallery made by the CLI.
+"$cli" backfill plan --gallery "$work/cg" --from 1 --to 2 --seed 1 "$work/cg_plan.json" >/dev/null
+out=$("$cli" backfill status --gallery "$work/cg" "$work/cg_plan.json")
+expect "backfill status on a CLI gallery shows its bar" grep -qE "^random 1 -> 2: \[\.{30}\] 0/30 done \(0\.0%\), 30 remaining" <<<"$out"
+# A chain v3 -> v2 -> v1 as one bridge (adapters from the adapt tests above).
+out=$("$cli" gallery create --version 1:8 --version 3:6 --chain "$work/a32.safetensors,$work/a21.safetensors" "$work/cg3")
+expect "gallery create with a chain" grep -q "2 versions, 1 bridges" <<<"$out"
+expect "gallery inspect shows the chain" grep -qE "^bridge +3 -> 2 -> 1 \(procrustes, ridge\)" <<<"$("$cli" gallery inspect "$work/cg3")"
+# Bad input: a clear error, nothing created or changed.
+gallery_refused() { # gallery_refused DESCRIPTION NEEDLE ARGS... : fails, and creates no gallery
+    rm -rf "$work/cg_bad"
+    fails "$1" "$2" gallery "${@:3}"
+    expect "$1 creates nothing" test ! -e "$work/cg_bad/gallery.json"
+}
+gallery_refused "an adapter whose source version is not in the gallery" "source version 2 is not registered" \
+    create --version 1:8 --adapter "$work/g21.safetensors" "$work/cg_bad"
+gallery_refused "a chain with a gap" "gap" create --version 1:8 --version 3:6 --chain "$work/a21.safetensors,$work/a32.safetensors" "$work/cg_bad"
+gallery_refused "an adapter of other widths" "dimensions" create --version 1:8 --version 2:16 --adapter "$work/g21.safetensors" "$work/cg_bad"
+gallery_refused "a malformed version" "VERSION:DIM" create --version 1 "$work/cg_bad"
+gallery_refused "an untrained-only factory" "needs training" create --factory IVF16,Flat --version 1:8 "$work/cg_bad"
+before=$("$cli" gallery inspect --json "$work/cg")
+fails "gallery create over an existing gallery" "already holds a gallery" gallery create --version 1:8 "$work/cg"
+fails "gallery upsert of the wrong width" "version 2 vectors have 12 dimensions, got 8" gallery upsert "$work/cg" --version 2 --ids "$work/g_ids.npy" "$work/g_old.npy"
+fails "gallery upsert of an unregistered version" "version 7 is not registered" gallery upsert "$work/cg" --version 7 --ids "$work/g_ids.npy" "$work/g_old.npy"
+fails "gallery upsert with fewer ids than rows" "--ids has 10 ids" gallery upsert "$work/cg" --version 1 --ids "$work/g_new_ids.npy" "$work/g_old.npy"
+fails "gallery remove of unknown ids" "id 999 is not in the gallery" gallery remove "$work/cg" --ids "$work/g_unknown.npy"
+fails "gallery search with queries of the wrong width" "12 dimensions, got 8" gallery search "$work/cg" --version 2 "$work/g_old.npy"
+fails "gallery search of an unknown space" "space 'v9' is not in the gallery" gallery search "$work/cg" --version 2 --space v9 "$work/g_q.npy"
+fails "gallery calibrate with pairs but no stored version" "need --stored-version" gallery calibrate "$work/cg" --version 2 "$work/g_held.npy" --paired-query "$work/g_py.npy"
+fails "gallery inspect of a missing gallery" "gallery.json" gallery inspect "$work/nowhere"
+expect "refused gallery commands change nothing" test "$before" = "$("$cli" gallery inspect --json "$work/cg")"
+out=$("$cli" gallery remove "$work/cg" --ids "$work/g_new_ids.npy" --json)
+expect "gallery remove --json" python3 -c "
+import json, sys; d = json.loads(sys.argv[1]); assert d['removed'] == 10 and d['count'] == 30 and d['versions'] == {'1': 30}, d" "$out"
 
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures

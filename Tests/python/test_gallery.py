@@ -133,18 +133,28 @@ def test_plans_progress_resume_and_curves(tmp_path):
         stasis.BackfillPlan.neighbourhood(fresh(), 1, 2, ids=ids + 1, vectors=old, forward=forward)
 
     aucs = {}
-    for policy in ("random", "predicted-error", "neighbourhood"):
+    for policy in ("random", "predicted-error", "neighbourhood", "hubs"):
         g = fresh()
         if policy == "random":
             p = stasis.BackfillPlan.random(g, 1, 2, seed=1)
         elif policy == "predicted-error":
             p = stasis.BackfillPlan.predicted_error(g, 1, 2, ids=ids, vectors=old, forward=forward, paired_old=px,
                                                     paired_new=py)
+        elif policy == "hubs":
+            p = stasis.BackfillPlan.hubs(g, 1, 2, ids=ids, vectors=old, forward=forward)
+            assert sorted(p.order) == sorted(ids)
         else:
             p = stasis.BackfillPlan.neighbourhood(g, 1, 2, ids=ids, vectors=old, forward=forward)
         curve = stasis.backfill_curve(g, p, ids=ids, labels=labels, new_vectors=new, queries=queries,
                                       query_labels=query_labels, query_version=2, steps=10)
         assert curve.fractions[0] == 0 and curve.fractions[-1] == 1 and g.count(2) == 400
+        # Negative flips: none before anything moved, a share of queries, never more than the
+        # queries that are wrong at that point; the three-field unpacking still works.
+        flips = curve.negative_flips
+        assert flips.shape == curve.fractions.shape and flips[0] == 0
+        assert np.all(flips >= 0) and np.all(flips <= 1 - curve.values + 1e-12)
+        fractions, values, auc = curve
+        assert auc == curve.auc
         aucs[policy] = curve.auc
     assert aucs["predicted-error"] > aucs["random"]
     # The curve goes into the evaluation report's backfill chart.
@@ -153,7 +163,18 @@ def test_plans_progress_resume_and_curves(tmp_path):
     report.write_json(tmp_path / "report.json")
     import json
     saved = json.loads((tmp_path / "report.json").read_text())["backfill"]
-    assert saved["values"] == pytest.approx(list(curve.values))
+    assert saved["values"] == pytest.approx(list(curve.values)) and "negative_flips" not in saved
+    report.set_backfill(curve.fractions, curve.values, "neighbourhood 1->2, top-1", negative_flips=curve.negative_flips)
+    report.write_json(tmp_path / "report.json")
+    report.write_html(tmp_path / "report.html")
+    saved = json.loads((tmp_path / "report.json").read_text())["backfill"]
+    assert saved["negative_flips"] == pytest.approx(list(curve.negative_flips))
+    assert "dashed: negative flips" in (tmp_path / "report.html").read_text()
+    assert stasis.Report.open(tmp_path / "report.json").data["backfill"]["negative_flips"] == saved["negative_flips"]
+    with pytest.raises(stasis.InvalidArgumentError, match="one value per fraction"):
+        report.set_backfill(curve.fractions, curve.values, negative_flips=[0.0])
+    with pytest.raises(stasis.InvalidArgumentError, match=r"\[0, 1\]"):
+        report.set_backfill(curve.fractions, curve.values, negative_flips=np.full(len(curve.fractions), 2.0))
 
 
 def test_wrong_handles_and_closed_galleries():
@@ -173,3 +194,65 @@ def test_wrong_handles_and_closed_galleries():
     gallery.close()
     with pytest.raises(ValueError):
         len(gallery)
+
+
+def test_gallery_write_ahead_log_recovers_and_checkpoints(tmp_path):
+    rng = np.random.default_rng(4)
+    old, new = rng.standard_normal((30, 8)).astype(np.float32), rng.standard_normal((30, 12)).astype(np.float32)
+    directory, wal = tmp_path / "g", tmp_path / "g.wal"
+    g = stasis.Gallery()
+    g.register(1, 8)
+    g.register(2, 12)
+    g.save(directory)
+    g.enable_wal(wal)
+    g.upsert(old, np.arange(30), 1)
+    g.upsert(new[:10], np.arange(10), 2)  # moves 10 items: one record
+    g.remove([20, 21])
+    with pytest.raises(stasis.NotFoundError):
+        g.remove([999])  # refused: not logged
+    with pytest.raises(stasis.DimensionMismatchError):
+        g.upsert(old[:2], [50, 51], 2)
+    assert g.wal_sequence == 3
+    g.close()  # no save: the log holds everything since the save
+    assert stasis.Gallery.open(directory).count() == 0
+    with stasis.Gallery.open(directory, wal=wal) as r:
+        assert r.count(1) == 18 and r.count(2) == 10 and r.wal_sequence == 3
+        assert r.versions_of([0, 15, 20]) == [2, 1, None]
+        hit = r.search(new[3:4], 2, k=1, space="v2", calibrated=False)
+        assert hit.ids[0, 0] == 3 and hit.scores[0, 0] > 0.999
+        r.checkpoint(directory)
+        r.upsert(old[:1], [100], 1)
+    # A torn tail (the writer died mid-append) is dropped; the record before it stays.
+    with open(wal, "ab") as f:
+        f.write(b"\x40\x00\x00\x00\x00\x00\x00\x00torn")
+    with stasis.Gallery.open(directory, wal=wal) as r:
+        assert r.count() == 29 and r.versions_of([100]) == [1] and r.wal_sequence == 4
+    # The log of an index is refused as such; a log in use by another gallery too.
+    index = stasis.Index(8)
+    index.save(tmp_path / "i.stasis")
+    index.enable_wal(tmp_path / "i.wal")
+    index.add(old[:2], [1, 2], 1)
+    index.close()
+    with pytest.raises(stasis.CorruptFileError, match="log of an index"):
+        stasis.Gallery.open(directory, wal=tmp_path / "i.wal")
+    holder = stasis.Gallery.open(directory, wal=wal)
+    with pytest.raises(stasis.StasisIOError, match="in use"):
+        stasis.Gallery.open(directory, wal=wal)
+    with pytest.raises(stasis.UnsupportedError):
+        holder.enable_wal(tmp_path / "other.wal")
+    holder.close()
+    # A record of a version the saved gallery does not register: refused, nothing replayed.
+    with stasis.Gallery() as both:
+        both.register(1, 8)
+        both.register(2, 12)
+        both.enable_wal(tmp_path / "both.wal")
+        both.upsert(old[:3], [7, 8, 9], 1)
+        both.upsert(new[:2], [1, 2], 2)
+    bare = stasis.Gallery()
+    bare.register(1, 8)
+    bare.save(tmp_path / "bare")
+    with pytest.raises(stasis.CorruptFileError, match="version 2 is not registered"):
+        stasis.Gallery.open(tmp_path / "bare", wal=tmp_path / "both.wal")
+    assert stasis.Gallery.open(tmp_path / "bare").count() == 0
+    with pytest.raises(stasis.InvalidArgumentError):
+        stasis.Gallery().enable_wal(tmp_path / "x.wal", sync="sometimes")

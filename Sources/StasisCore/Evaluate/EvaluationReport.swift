@@ -113,9 +113,22 @@ public struct EvaluationReport: Sendable, Codable {
         public var values: [Double]
         /// What the curve shows (policy, versions), free text.
         public var label: String
+        /// Optional negative flips at each fraction: the share of queries right (top-1) before the
+        /// backfill started that are wrong at this point; nil when not measured.
+        public var negativeFlips: [Double]?
 
-        /// Checks a curve: equal lengths, at least 2 points, fractions ascending in [0, 1], finite values.
-        public init(fractions: [Double], values: [Double], label: String) throws {
+        /// Checks a curve: equal lengths, at least 2 points, fractions ascending in [0, 1], finite
+        /// values, negative flips (when given) one per point in [0, 1].
+        public init(fractions: [Double], values: [Double], label: String, negativeFlips: [Double]? = nil) throws {
+            if let negativeFlips {
+                guard negativeFlips.count == fractions.count else {
+                    throw StasisError.invalid("a backfill curve needs one negative-flip share per point, got \(negativeFlips.count) for \(fractions.count)")
+                }
+                for (i, v) in negativeFlips.enumerated() where !(v.isFinite && v >= 0 && v <= 1) {
+                    throw StasisError.invalid("backfill negative flips \(i) is \(v); shares must lie in [0, 1]")
+                }
+            }
+            self.negativeFlips = negativeFlips
             guard fractions.count == values.count, fractions.count >= 2 else {
                 throw StasisError.invalid(
                     "a backfill curve needs as many fractions as values and at least 2 points, got \(fractions.count) and \(values.count)")
@@ -131,7 +144,10 @@ public struct EvaluationReport: Sendable, Codable {
             self.label = label
         }
 
-        enum CodingKeys: String, CodingKey { case fractions, values, label }
+        enum CodingKeys: String, CodingKey {
+            case fractions, values, label
+            case negativeFlips = "negative_flips"
+        }
 
         /// Decoding applies the same checks as `init`, so a hand-edited file cannot smuggle in a
         /// curve the page cannot draw.
@@ -139,7 +155,8 @@ public struct EvaluationReport: Sendable, Codable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try self.init(fractions: try c.decode([Double].self, forKey: .fractions),
                           values: try c.decode([Double].self, forKey: .values),
-                          label: try c.decodeIfPresent(String.self, forKey: .label) ?? "")
+                          label: try c.decodeIfPresent(String.self, forKey: .label) ?? "",
+                          negativeFlips: try c.decodeIfPresent([Double].self, forKey: .negativeFlips))
         }
     }
 

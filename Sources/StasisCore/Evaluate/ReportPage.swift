@@ -274,7 +274,8 @@ struct ReportPage {
                 """
         }
         let width = 640.0, height = 240.0, left = 56.0, right = 20.0, top = 16.0, bottom = 40.0
-        let low = (curve.values.min() ?? 0), high = (curve.values.max() ?? 1)
+        let flips = curve.negativeFlips ?? []
+        let low = min(curve.values.min() ?? 0, flips.min() ?? 1), high = max(curve.values.max() ?? 1, flips.max() ?? 0)
         let pad = max((high - low) * 0.15, 0.01)
         let y0 = max(0, low - pad), y1 = min(1, high + pad) > y0 ? min(1, high + pad) : y0 + 0.02
         func px(_ f: Double) -> Double { left + f * (width - left - right) }
@@ -293,6 +294,14 @@ struct ReportPage {
         for (f, v) in zip(curve.fractions, curve.values) {
             svg += "<circle cx=\"\(px(f))\" cy=\"\(py(v))\" r=\"3.5\" fill=\"#1e40af\"><title>\(F.percent(f))% re-encoded: \(F.percent(v))%</title></circle>"
         }
+        if !flips.isEmpty {
+            let line = zip(curve.fractions, flips).map { "\(px($0)),\(py($1))" }.joined(separator: " ")
+            svg += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
+            for (f, v) in zip(curve.fractions, flips) {
+                svg += "<circle cx=\"\(px(f))\" cy=\"\(py(v))\" r=\"3\" fill=\"#b91c1c\"><title>\(F.percent(f))% re-encoded: negative flips \(F.percent(v))%</title></circle>"
+            }
+            svg += "<text x=\"\(width - right)\" y=\"\(top + 12)\" class=\"legend\" text-anchor=\"end\" fill=\"#b91c1c\">dashed: negative flips (right before the backfill, wrong now)</text>"
+        }
         svg += "<text x=\"\((width + left) / 2)\" y=\"\(height - 4)\" class=\"axis\" text-anchor=\"middle\">fraction of the gallery re-encoded</text></svg>"
         var area = 0.0
         for i in 1..<curve.fractions.count {
@@ -301,7 +310,7 @@ struct ReportPage {
         let coverage = curve.fractions[curve.fractions.count - 1] - curve.fractions[0]
         return """
             <section class="panel"><h3>Backfill curve</h3>
-            <p class="hint">\(F.escape(curve.label.isEmpty ? "Metric after re-encoding each fraction of the gallery." : curve.label)) · mean over the curve (AUC) \(F.percent(coverage > 0 ? area / coverage : curve.values[0]))%</p>
+            <p class="hint">\(F.escape(curve.label.isEmpty ? "Metric after re-encoding each fraction of the gallery." : curve.label)) · mean over the curve (AUC) \(F.percent(coverage > 0 ? area / coverage : curve.values[0]))%\(flips.isEmpty ? "" : " · negative flips at most \(F.percent(flips.max() ?? 0))%")</p>
             \(svg)</section>
 
             """

@@ -3,7 +3,9 @@ public enum BackfillMeasurement {
     /// Follows `plan` on `gallery` (which must hold every planned id on the plan's old version):
     /// at fractions 0, 1/steps, ..., 1 of the plan re-encoded (the new vectors upserted in plan
     /// order), it searches `queries` (of `queryVersion`) and records top-1 accuracy: the share of
-    /// queries whose best hit has the query's label. The gallery ends fully backfilled.
+    /// queries whose best hit has the query's label, and **negative flips**: the share of queries
+    /// right at fraction 0 (the gallery as it was before the backfill) that are wrong at this
+    /// point. The gallery ends fully backfilled.
     /// - Parameters: `ids`, `labels` and `newVectors` (ids.count × the plan's new version width)
     ///   describe the gallery's items; `queryLabels` has one label per query.
     /// - Throws: `.invalidArgument` for steps outside 1...1000, mismatched lengths, planned ids
@@ -31,7 +33,8 @@ public enum BackfillMeasurement {
         if let missing = plan.order.first(where: { row[$0] == nil }) {
             throw StasisError.invalid("planned id \(missing) has no new vector or label")
         }
-        var fractions: [Double] = [], values: [Double] = []
+        var fractions: [Double] = [], values: [Double] = [], flips: [Double] = []
+        var rightBefore: [Bool] = []
         var done = 0
         for step in 0...steps {
             let until = plan.order.count * step / steps
@@ -44,15 +47,20 @@ public enum BackfillMeasurement {
                 done = until
             }
             let result = try gallery.search(queries, count: queryCount, dimension: query.dimension, version: queryVersion, k: 1)
-            var correct = 0
+            var correct = 0, flipped = 0
+            var right = [Bool](repeating: false, count: queryCount)
             for q in 0..<queryCount {
-                if let r = row[result.ids[q]], labels[r] == queryLabels[q] { correct += 1 }
+                if let r = row[result.ids[q]], labels[r] == queryLabels[q] { correct += 1; right[q] = true }
             }
+            if step == 0 { rightBefore = right }
+            for q in 0..<queryCount where rightBefore[q] && !right[q] { flipped += 1 }
             fractions.append(Double(step) / Double(steps))
             values.append(queryCount == 0 ? 0 : Double(correct) / Double(queryCount))
+            flips.append(queryCount == 0 ? 0 : Double(flipped) / Double(queryCount))
         }
         return try EvaluationReport.BackfillCurve(
-            fractions: fractions, values: values, label: "\(plan.policy.rawValue) \(plan.fromVersion)->\(plan.toVersion), top-1")
+            fractions: fractions, values: values, label: "\(plan.policy.rawValue) \(plan.fromVersion)->\(plan.toVersion), top-1",
+            negativeFlips: flips)
     }
 
     /// Area under a curve by the trapezoid rule over its fractions.

@@ -10,6 +10,9 @@ public enum BackfillPolicy: String, Codable, Sendable, CaseIterable {
     /// Farthest from their neighbourhood after the transform first: 1 − mean cosine of F(x) to
     /// its k nearest transformed neighbours.
     case neighbourhood
+    /// Hubs first: in-degree of F(x) in the k-nearest-neighbour graph of the mapped items, ties
+    /// by density (the items most often near others are re-encoded first).
+    case hubs
     /// An order the caller computed (its own policy), checked to cover the old version's ids.
     case custom
 }

@@ -59,18 +59,50 @@ public enum BackfillPlanner {
         try checkAdapter(adapter, from: from, to: to, dimension: dimension)
         guard (1...1024).contains(neighbours) else { throw StasisError.invalid("neighbours must be in 1...1024, got \(neighbours)") }
         return try scored(gallery, from: from, to: to, ids: ids, vectors: vectors, dimension: dimension, policy: .neighbourhood) { rows in
-            let mapped = try adapter.apply(rows, count: ids.count)
-            let index = try VersionedIndex(dimension: adapter.targetDimension, factory: "Flat")
-            try index.add(mapped, dimension: adapter.targetDimension, ids: Array(0..<Int64(ids.count)), version: to)
-            let k = min(neighbours + 1, ids.count)
-            let result = try index.search(mapped, count: ids.count, dimension: adapter.targetDimension, k: k)
+            try mappedNeighbours(rows, count: ids.count, adapter: adapter, neighbours: neighbours, version: to).map { $0.isEmpty ? 1 : 1 - $0.map(\.cosine).reduce(0, +) / Double($0.count) }
+        }
+    }
+
+    /// Hubs first: each old vector x is mapped by the forward adapter and scored by its
+    /// **in-degree** in the `neighbours`-nearest-neighbour graph of the mapped items (how many
+    /// other items count F(x) among their nearest), ties by density (mean cosine of F(x) to its
+    /// own nearest). The items most often near others are the likeliest top hits of queries, so
+    /// re-encoding them first moves the answers that matter into the new space early; ordering
+    /// by in-degree also spreads the first batches over every dense region (docs/gallery.md).
+    /// - Throws: as `neighbourhood`.
+    public static func hubs(
+        gallery: MixedGallery, from: UInt32, to: UInt32, ids: [Int64], vectors: [Float], dimension: Int,
+        adapter: Adapter, neighbours: Int = 10
+    ) throws -> BackfillPlan {
+        try checkAdapter(adapter, from: from, to: to, dimension: dimension)
+        guard (1...1024).contains(neighbours) else { throw StasisError.invalid("neighbours must be in 1...1024, got \(neighbours)") }
+        return try scored(gallery, from: from, to: to, ids: ids, vectors: vectors, dimension: dimension, policy: .hubs) { rows in
+            let lists = try mappedNeighbours(rows, count: ids.count, adapter: adapter, neighbours: neighbours, version: to)
+            var indegree = [Int](repeating: 0, count: ids.count)
+            for list in lists { for hit in list { indegree[hit.row] += 1 } }
             return (0..<ids.count).map { i in
-                var sum = 0.0, n = 0
-                for j in 0..<k where result.ids[i * k + j] >= 0 && result.ids[i * k + j] != Int64(i) && n < neighbours {
-                    sum += Double(result.scores[i * k + j]); n += 1
-                }
-                return n == 0 ? 1 : 1 - sum / Double(n)
+                let density = lists[i].isEmpty ? 0 : lists[i].map(\.cosine).reduce(0, +) / Double(lists[i].count)
+                return Double(indegree[i]) + 0.49 * (1 + min(max(density, -1), 1))
             }
+        }
+    }
+
+    /// For each of `count` unit rows, its `neighbours` nearest other rows after the forward
+    /// adapter (row number and cosine), found exactly.
+    static func mappedNeighbours(
+        _ rows: [Float], count: Int, adapter: Adapter, neighbours: Int, version: UInt32
+    ) throws -> [[(row: Int, cosine: Double)]] {
+        let mapped = try adapter.apply(rows, count: count)
+        let index = try VersionedIndex(dimension: adapter.targetDimension, factory: "Flat")
+        try index.add(mapped, dimension: adapter.targetDimension, ids: Array(0..<Int64(count)), version: version)
+        let k = min(neighbours + 1, count)
+        let result = try index.search(mapped, count: count, dimension: adapter.targetDimension, k: k)
+        return (0..<count).map { i in
+            var list: [(row: Int, cosine: Double)] = []
+            for j in 0..<k where result.ids[i * k + j] >= 0 && result.ids[i * k + j] != Int64(i) && list.count < neighbours {
+                list.append((Int(result.ids[i * k + j]), Double(result.scores[i * k + j])))
+            }
+            return list
         }
     }
 

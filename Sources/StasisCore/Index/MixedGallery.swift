@@ -30,6 +30,10 @@ public final class MixedGallery: @unchecked Sendable {
     /// Bridges in insertion order: each maps space(first source) to space(last target).
     var bridges: [[Adapter]] = []
     var calibration: [RouteKey: ScoreCalibration] = [:]
+    /// The attached write-ahead log (MixedGallery+WAL.swift), nil when none.
+    var wal: WriteAheadLog?
+    /// Sequence number of the last logged mutation the gallery holds (saved in the manifest).
+    var walSequence: UInt64 = 0
 
     struct RouteKey: Hashable { let version: UInt32; let space: String }
 
@@ -109,6 +113,10 @@ public final class MixedGallery: @unchecked Sendable {
     /// Number of bridges (adapters or chains).
     public var bridgeCount: Int { lock.reading { bridges.count } }
 
+    /// The bridges in the order they were added, each the adapters of one chain (one adapter for
+    /// a single-adapter bridge).
+    public var bridgeChains: [[Adapter]] { lock.reading { bridges } }
+
     // MARK: Items
 
     /// Live items in all parts.
@@ -138,24 +146,23 @@ public final class MixedGallery: @unchecked Sendable {
     /// part) is moved: after the call it lives only in this version's part. All or nothing.
     /// - Throws: `.notFound` for an unregistered version; `.dimensionMismatch`; `.invalidArgument`
     ///   for NaN/Inf or zero rows, negative or repeated ids.
+    /// With a write-ahead log attached, the change is logged before the call returns.
     public func upsert(_ vectors: [Float], dimension: Int, ids: [Int64], version: UInt32) throws {
         try lock.writing {
             let entry = try entry(version, role: "item")
             guard dimension == entry.dimension else {
                 throw StasisError(.dimensionMismatch, "version \(version) vectors have \(entry.dimension) dimensions, got \(dimension)")
             }
-            guard let home = parts[entry.space] else { throw StasisError(.internalError, "space '\(entry.space)' has no part") }
-            // The add validates everything and changes nothing when it throws; only then are the
-            // old copies (which exist, so removal cannot fail) taken out of the other parts.
-            try home.add(vectors, dimension: dimension, ids: ids, version: version)
-            for (name, part) in parts where name != entry.space {
-                let present = zip(ids, part.versions(of: ids)).compactMap { $0.1 == nil ? nil : $0.0 }
-                if !present.isEmpty { try part.remove(ids: present) }
+            guard vectors.count == ids.count * dimension else {
+                throw StasisError.invalid("\(vectors.count) values for \(ids.count) ids of \(dimension) dimensions")
+            }
+            try logged(.upsert, ids: ids, version: version, dimension: dimension, vectors: vectors) {
+                try applyUpsert(vectors, dimension: dimension, ids: ids, version: version)
             }
         }
     }
 
-    /// Removes items. All ids must be present; otherwise nothing is removed.
+    /// Removes items. All ids must be present; otherwise nothing is removed. Logged like `upsert`.
     /// - Throws: `.notFound` naming the first unknown id.
     public func remove(ids: [Int64]) throws {
         try lock.writing {
@@ -163,10 +170,31 @@ public final class MixedGallery: @unchecked Sendable {
             if let position = found.firstIndex(where: { $0 == nil }) {
                 throw StasisError(.notFound, "id \(ids[position]) is not in the gallery; nothing was removed")
             }
-            for part in parts.values {
-                let present = zip(ids, part.versions(of: ids)).compactMap { $0.1 == nil ? nil : $0.0 }
-                if !present.isEmpty { try part.remove(ids: present) }
-            }
+            try logged(.remove, ids: ids, version: 0, dimension: 0, vectors: []) { try applyRemove(ids) }
+        }
+    }
+
+    /// The upsert itself, under the exclusive lock (calls and log replay).
+    func applyUpsert(_ vectors: [Float], dimension: Int, ids: [Int64], version: UInt32) throws {
+        let entry = try entry(version, role: "item")
+        guard dimension == entry.dimension else {
+            throw StasisError(.dimensionMismatch, "version \(version) vectors have \(entry.dimension) dimensions, got \(dimension)")
+        }
+        guard let home = parts[entry.space] else { throw StasisError(.internalError, "space '\(entry.space)' has no part") }
+        // The add validates everything and changes nothing when it throws; only then are the
+        // old copies (which exist, so removal cannot fail) taken out of the other parts.
+        try home.add(vectors, dimension: dimension, ids: ids, version: version)
+        for (name, part) in parts where name != entry.space {
+            let present = zip(ids, part.versions(of: ids)).compactMap { $0.1 == nil ? nil : $0.0 }
+            if !present.isEmpty { try part.remove(ids: present) }
+        }
+    }
+
+    /// The removal itself (every id present), under the exclusive lock.
+    func applyRemove(_ ids: [Int64]) throws {
+        for part in parts.values {
+            let present = zip(ids, part.versions(of: ids)).compactMap { $0.1 == nil ? nil : $0.0 }
+            if !present.isEmpty { try part.remove(ids: present) }
         }
     }
 

@@ -22,6 +22,9 @@ struct MixedGalleryManifest: Codable {
     var parts: [Part]
     var bridges: [[String]]
     var calibration: [Calibration]
+    /// Sequence number of the last write-ahead log record the saved gallery holds (absent in
+    /// galleries saved before the log existed, and when it is 0).
+    var walSequence: UInt64?
 
     static let formatVersion = 1
     static let name = "gallery.json"
@@ -34,16 +37,21 @@ extension MixedGallery {
     /// manifest. Concurrent searches may continue; concurrent mutations wait.
     /// - Throws: `.io` when the directory cannot be created or written.
     public func save(to path: String) throws {
+        try lock.reading { try saveLocked(to: path) }
+    }
+
+    /// `save(to:)` under the caller's lock (save and checkpoint).
+    func saveLocked(to path: String) throws {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw StasisError(.io, "cannot create directory '\(path)': \(systemErrorText())")
         }
         let previous = try? Self.readManifest(path)
         let generation = (previous?.generation ?? 0) &+ 1
-        try lock.reading {
+        do {
             var manifest = MixedGalleryManifest(
                 format: MixedGalleryManifest.formatVersion, library: LibraryVersion.string, kind: "stasis-mixed-gallery",
                 factory: factory, generation: generation, versions: registered.values.sorted { $0.version < $1.version },
-                parts: [], bridges: [], calibration: [])
+                parts: [], bridges: [], calibration: [], walSequence: walSequence == 0 ? nil : walSequence)
             for (i, name) in parts.keys.sorted().enumerated() {
                 let file = "part-\(generation)-\(i).stasis"
                 try parts[name]?.save(to: "\(path)/\(file)")
@@ -126,6 +134,7 @@ extension MixedGallery {
             }
             gallery.calibration[RouteKey(version: rule.version, space: rule.space)] = ScoreCalibration(mean: rule.mean, deviation: rule.deviation)
         }
+        gallery.walSequence = manifest.walSequence ?? 0
         return gallery
     }
 

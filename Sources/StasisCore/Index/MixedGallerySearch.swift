@@ -108,6 +108,14 @@ extension MixedGallery {
         lock.writing { calibration.merge(fitted) { $1 } }
     }
 
+    /// Every fitted route rule, sorted by query version then space.
+    public var calibrations: [(version: UInt32, space: String, rule: ScoreCalibration)] {
+        lock.reading {
+            calibration.sorted { ($0.key.version, $0.key.space) < ($1.key.version, $1.key.space) }
+                .map { (version: $0.key.version, space: $0.key.space, rule: $0.value) }
+        }
+    }
+
     /// The fitted calibration of the route from `version` to `space`, nil when none is fitted.
     public func calibration(version: UInt32, space: String) -> ScoreCalibration? {
         lock.reading { calibration[RouteKey(version: version, space: space)] }

@@ -87,6 +87,8 @@ for _name, (_restype, _argtypes) in {
         [c_void_p, c_uint32, c_int64, POINTER(c_uint32), c_double, POINTER(c_int32), POINTER(c_void_p)],
     ),
     "stasis_report_set_backfill": (c_int32, [c_void_p, c_int64, POINTER(c_double), POINTER(c_double), c_char_p]),
+    "stasis_report_set_backfill_flips": (
+        c_int32, [c_void_p, c_int64, POINTER(c_double), POINTER(c_double), POINTER(c_double), c_char_p]),
     "stasis_report_json": (c_int32, [c_void_p, POINTER(c_void_p)]),
     "stasis_report_html": (c_int32, [c_void_p, POINTER(c_void_p)]),
     "stasis_report_write_json": (c_int32, [c_void_p, c_char_p]),
@@ -330,13 +332,21 @@ class Report(Handle):
         finally:
             lib.stasis_string_free(out)
 
-    def set_backfill(self, fractions, values, label=""):
-        """Attaches a backfill curve (fraction of the gallery re-encoded -> metric)."""
+    def set_backfill(self, fractions, values, label="", negative_flips=None):
+        """Attaches a backfill curve (fraction of the gallery re-encoded -> metric), optionally
+        with the negative-flip share at each point (``backfill_curve(...).negative_flips``),
+        drawn as a dashed line in the HTML chart and written as ``backfill.negative_flips``."""
         f = np.ascontiguousarray(fractions, dtype=np.float64)
         v = np.ascontiguousarray(values, dtype=np.float64)
         if f.ndim != 1 or v.shape != f.shape:
             raise InvalidArgumentError(f"fractions and values must be 1-D of one length, got {f.shape} and {v.shape}")
-        check(lib.stasis_report_set_backfill(self._h, len(f), _doubles(f), _doubles(v), label.encode()))
+        if negative_flips is None:
+            check(lib.stasis_report_set_backfill(self._h, len(f), _doubles(f), _doubles(v), label.encode()))
+            return
+        n = np.ascontiguousarray(negative_flips, dtype=np.float64)
+        if n.shape != f.shape:
+            raise InvalidArgumentError(f"negative_flips must have one value per fraction ({f.shape[0]}), got shape {n.shape}")
+        check(lib.stasis_report_set_backfill_flips(self._h, len(f), _doubles(f), _doubles(v), _doubles(n), label.encode()))
 
     def write_json(self, path):
         check(lib.stasis_report_write_json(self._h, encode_path(path)))

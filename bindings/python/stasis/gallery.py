@@ -19,6 +19,7 @@ import numpy as np
 from ._errors import InvalidArgumentError
 from ._loader import Handle, check, checked_int, checked_version, encode_path, lib
 from .adapter import Adapter, AdapterChain
+from .durability import WalOptions
 
 
 def _f32_2d():
@@ -58,12 +59,19 @@ _PROTOTYPES = {
                   c_int64]),
     "stasis_gallery_save": (c_int32, [c_void_p, c_char_p]),
     "stasis_gallery_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "stasis_gallery_enable_wal": (c_int32, [c_void_p, c_char_p, POINTER(WalOptions)]),
+    "stasis_gallery_disable_wal": (c_int32, [c_void_p]),
+    "stasis_gallery_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "stasis_gallery_wal_sequence": (c_int32, [c_void_p, POINTER(c_uint64)]),
     "stasis_backfill_plan_random": (c_int32, [c_void_p, c_uint32, c_uint32, c_uint64, POINTER(c_void_p)]),
     "stasis_backfill_plan_custom": (c_int32, [c_void_p, c_uint32, c_uint32, c_int64, _i64_1d(), POINTER(c_void_p)]),
     "stasis_backfill_plan_predicted_error": (
         c_int32, [c_void_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), _i64_1d(), c_void_p, c_int64,
                   _f32_2d(), _f32_2d(), c_double, POINTER(c_void_p)]),
     "stasis_backfill_plan_neighbourhood": (
+        c_int32, [c_void_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), _i64_1d(), c_void_p, c_int64,
+                  POINTER(c_void_p)]),
+    "stasis_backfill_plan_hubs": (
         c_int32, [c_void_p, c_uint32, c_uint32, c_int64, c_int64, _f32_2d(), _i64_1d(), c_void_p, c_int64,
                   POINTER(c_void_p)]),
     "stasis_backfill_plan_free": (None, [c_void_p]),
@@ -76,6 +84,9 @@ _PROTOTYPES = {
     "stasis_backfill_curve": (
         c_int32, [c_void_p, c_void_p, c_int64, _i64_1d(), _i32_1d(), c_int64, _f32_2d(), c_int64, c_int64,
                   _f32_2d(), c_uint32, _i32_1d(), c_int64, _f64_1d(), _f64_1d(), POINTER(c_double)]),
+    "stasis_backfill_curve_flips": (
+        c_int32, [c_void_p, c_void_p, c_int64, _i64_1d(), _i32_1d(), c_int64, _f32_2d(), c_int64, c_int64,
+                  _f32_2d(), c_uint32, _i32_1d(), c_int64, _f64_1d(), _f64_1d(), _f64_1d(), POINTER(c_double)]),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
@@ -85,8 +96,20 @@ for _name, (_restype, _argtypes) in _PROTOTYPES.items():
 
 #: Result of ``Gallery.search``: n x k arrays, best first by calibrated score.
 GallerySearchResult = namedtuple("GallerySearchResult", "scores ids versions")
-#: Result of ``backfill_curve``: fractions and top-1 values (steps + 1 points) and their area.
-BackfillCurve = namedtuple("BackfillCurve", "fractions values auc")
+class BackfillCurve(namedtuple("BackfillCurve", "fractions values auc")):
+    """Result of ``backfill_curve``: fractions and top-1 values (steps + 1 points) and their
+    area; ``negative_flips`` (an attribute, so the three-field unpacking keeps working) holds at
+    each point the share of queries right before the backfill started and wrong at that point."""
+
+    def __new__(cls, fractions, values, auc, negative_flips=None):
+        curve = super().__new__(cls, fractions, values, auc)
+        curve.negative_flips = negative_flips
+        return curve
+
+    def __getnewargs__(self):
+        return (*tuple(self), self.negative_flips)
+
+
 #: Result of ``BackfillPlan.progress``.
 BackfillProgress = namedtuple("BackfillProgress", "done remaining")
 
@@ -129,15 +152,53 @@ class Gallery(Handle):
         self._own(c_void_p(_handle), lib.stasis_gallery_free)
 
     @classmethod
-    def open(cls, path):
-        """Opens a gallery directory written by ``save``."""
+    def open(cls, path, *, wal=None, sync="every_call"):
+        """Opens a gallery directory written by ``save``. With ``wal`` (a log path), attaches
+        that write-ahead log, replaying the changes it holds beyond the saved gallery first (see
+        ``enable_wal``): the way to recover after a crash."""
         handle = c_void_p()
         check(lib.stasis_gallery_open(encode_path(path), ctypes.byref(handle)))
-        return cls(_handle=handle.value)
+        gallery = cls(_handle=handle.value)
+        if wal is not None:
+            try:
+                gallery.enable_wal(wal, sync=sync)
+            except BaseException:
+                gallery.close()
+                raise
+        return gallery
 
     def save(self, path):
         """Saves into directory ``path`` (manifest gallery.json written last, atomically)."""
         check(lib.stasis_gallery_save(self._h, encode_path(path)))
+
+    # Durability (docs/durability.md) ----------------------------------------------------------
+
+    def enable_wal(self, path, *, sync="every_call"):
+        """Appends every later ``upsert`` and ``remove`` to the write-ahead log at ``path`` (one
+        record per call) before the call returns. An existing log's records beyond this gallery
+        are replayed first (a torn last record is dropped); a missing one is created. ``sync``:
+        "every_call" (fsync each time), milliseconds (background flush), or "off". Registering,
+        adapters and calibration are not logged: save or checkpoint after them. Raises
+        ``CorruptFileError`` for a damaged or foreign log or a record that does not apply,
+        ``StasisIOError`` when the log is in use by another gallery."""
+        options = WalOptions.make(sync)
+        check(lib.stasis_gallery_enable_wal(self._h, encode_path(path), ctypes.byref(options)))
+
+    def disable_wal(self):
+        """Syncs and detaches the log (the file stays). No-op without one."""
+        check(lib.stasis_gallery_disable_wal(self._h))
+
+    def checkpoint(self, path):
+        """Saves into directory ``path`` (like ``save``), then restarts the log empty. Searches
+        continue meanwhile. Without a log, the same as ``save``."""
+        check(lib.stasis_gallery_checkpoint(self._h, encode_path(path)))
+
+    @property
+    def wal_sequence(self):
+        """Sequence number of the last logged change the gallery holds (0: none)."""
+        out = c_uint64()
+        check(lib.stasis_gallery_wal_sequence(self._h, ctypes.byref(out)))
+        return out.value
 
     def register(self, version, dim, space=None):
         """Registers ``version`` (rows of ``dim`` floats) in ``space`` (default: its own)."""
@@ -277,6 +338,17 @@ class BackfillPlan(Handle):
                          checked_int(neighbours, "neighbours", 1, 1024))
 
     @classmethod
+    def hubs(cls, gallery, from_version, to_version, *, ids, vectors, forward, neighbours=10):
+        """Hubs first: the items most often among the ``neighbours`` nearest of others after the
+        forward transform (in-degree in the k-NN graph), ties by density. Beats random on the
+        demo data (docs/gallery.md)."""
+        rows = _rows(vectors, "vectors")
+        return cls._make(lib.stasis_backfill_plan_hubs, Gallery._of(gallery, "gallery"),
+                         checked_version(from_version), checked_version(to_version), rows.shape[0],
+                         rows.shape[1], rows, _ids(ids, rows.shape[0]), Adapter._of(forward, "forward"),
+                         checked_int(neighbours, "neighbours", 1, 1024))
+
+    @classmethod
     def open(cls, path):
         """Reads a plan saved by ``save`` (cursor included)."""
         return cls._make(lib.stasis_backfill_plan_open, encode_path(path))
@@ -316,17 +388,19 @@ def backfill_curve(gallery, plan, *, ids, labels, new_vectors, queries, query_la
     """Follows ``plan`` on ``gallery`` (every planned id on the old version), upserting
     ``new_vectors`` (row i for ``ids[i]``) in plan order, and measures top-1 accuracy of the
     labelled queries at fractions 0, 1/steps, ..., 1. The gallery ends fully backfilled.
-    Returns ``BackfillCurve(fractions, values, auc)``; pass fractions and values to
-    ``Report.set_backfill`` for the report's chart."""
+    Returns ``BackfillCurve(fractions, values, auc)`` with ``negative_flips`` per point (share
+    of queries right at fraction 0 and wrong at that point); pass fractions, values and
+    ``negative_flips=curve.negative_flips`` to ``Report.set_backfill`` for the report's chart."""
     new = _rows(new_vectors, "new_vectors")
     q = _rows(queries, "queries")
     steps = checked_int(steps, "steps", 1, 1000)
     fractions = np.empty(steps + 1, np.float64)
     values = np.empty(steps + 1, np.float64)
+    flips = np.empty(steps + 1, np.float64)
     area = c_double()
-    check(lib.stasis_backfill_curve(
+    check(lib.stasis_backfill_curve_flips(
         Gallery._of(gallery, "gallery"), BackfillPlan._of(plan, "plan"), new.shape[0], _ids(ids, new.shape[0]),
         _labels(labels, new.shape[0], "labels"), new.shape[1], new, q.shape[0], q.shape[1], q,
         checked_version(query_version), _labels(query_labels, q.shape[0], "query_labels"), steps, fractions, values,
-        ctypes.byref(area)))
-    return BackfillCurve(fractions, values, area.value)
+        flips, ctypes.byref(area)))
+    return BackfillCurve(fractions, values, area.value, flips)
