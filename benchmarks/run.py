@@ -68,7 +68,8 @@ def run_side(side, data_dir, config, c_bench=None):
                    "1" if config.get("single_query") else "0", *params]
     else:
         command = [sys.executable, os.path.join(HERE, "worker.py"), side, data_dir, json.dumps(config)]
-    result = subprocess.run(command, capture_output=True, text=True)
+    env = dict(os.environ, STASIS_BENCH_ADD_REPEATS=str(config.get("add_repeats", 1)))
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise SystemExit(f"{side} worker failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -101,6 +102,35 @@ def equal_recall_table(results, threads, targets=(0.90, 0.95, 0.98)):
                   + " | ".join(ratio(q) for q in ours) + " |")
 
 
+def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000):
+    """Per-call cost of the Python binding over C: one small Flat index (so the search itself is
+    short and the call overhead shows), the same index built by each side, 1 thread;
+    single-query calls and one batch of `batch` queries, Python against C in the same run."""
+    data_dir = tempfile.mkdtemp(prefix="stasis-bench-overhead-")
+    small, q = base[:rows], queries[:batch]
+    np.save(os.path.join(data_dir, "base.npy"), small)
+    np.save(os.path.join(data_dir, "queries.npy"), q)
+    np.save(os.path.join(data_dir, "truth.npy"), exact_top10(small, q))
+    config.update(threads=[1], build_threads=1)
+    sides = ["stasis"] + (["stasis-c"] if c_bench else []) + ["faiss"]
+    results = {side: run_side(side, data_dir, config, c_bench) for side in sides}
+    p, f, c = (results[side]["rows"][0] if side in results else None for side in ("stasis", "stasis-c", "faiss"))
+    print(f"\n## {config['name']}  (Flat, {rows} x {base.shape[1]}, the same index through Python and C, 1 thread; "
+          f"single query: best of {config['repeats']} passes of 300 calls; batch: best of {config['repeats']})")
+    print("| call | Python | C | wheel | Python - C | Python / C |")
+    print("|---|---|---|---|---|---|")
+    if c:
+        print(f"| single query | {p['single_us']:.1f} µs | {c['single_us']:.1f} µs | {f['single_us']:.1f} µs | "
+              f"{p['single_us'] - c['single_us']:.1f} µs | {p['single_us'] / c['single_us']:.2f} |")
+        bp, bc, bf = (1e3 * batch / r["qps"] for r in (p, c, f))
+        print(f"| batch of {batch} | {bp:.2f} ms | {bc:.2f} ms | {bf:.2f} ms | {bp - bc:.3f} ms "
+              f"({100 * (bp - bc) / bc:+.1f} %) | {bp / bc:.3f} |")
+    else:
+        print("| (C side not built) | | | | | |")
+    sys.stdout.flush()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
@@ -127,7 +157,7 @@ def main():
           f"threads {threads}", flush=True)
 
     configs = [
-        {"name": "Flat", "factory": "Flat", "params": [{}], "repeats": 2, "single_query": True},
+        {"name": "Flat", "factory": "Flat", "params": [{}], "repeats": 2, "single_query": True, "add_repeats": 3},
         {"name": "HNSW32", "factory": "HNSW32", "single_query": True,
          "params": [{"ef_search": ef} for ef in (10, 12, 16, 24, 32, 64, 128, 256)]},
         {"name": "IVF1024,Flat", "factory": "IVF1024,Flat", "single_query": True,
@@ -135,6 +165,7 @@ def main():
         {"name": "IVF1024,SQ8", "factory": "IVF1024,SQ8", "single_query": True,
          "params": [{"nprobe": p} for p in (8, 32)]},
     ]
+    overhead = {"name": "Binding overhead", "factory": "Flat", "params": [{}], "repeats": 5, "single_query": True}
     if args.only:
         configs = [c for c in configs if c["name"] in args.only]
     c_bench = build_c_bench(data_dir)
@@ -146,9 +177,13 @@ def main():
         report.append((config, results))
         s, f, c = results["stasis"], results["faiss"], results.get("stasis-c")
         add_c = f", C {c['add_s']:.1f}s" if c else ""
+        add_alone = (f"add alone: Python {s['add_s'] * 1e3:.0f} ms" + (f", C {c['add_s'] * 1e3:.0f} ms" if c else "")
+                     + f", wheel {f['add_s'] * 1e3:.0f} ms, speed ratio Python {f['add_s'] / s['add_s']:.2f}"
+                     + (f", C {f['add_s'] / c['add_s']:.2f}" if c else ""))
+        if config.get("add_repeats", 1) > 1:
+            add_alone += f" (best of {config['add_repeats']} builds)"
         print(f"\n## {config['name']}  (build at {cores} threads, train+add: Python {s['train_s'] + s['add_s']:.1f}s{add_c}, "
-              f"wheel {f['train_s'] + f['add_s']:.1f}s; add alone: Python {s['add_s']:.1f}s, wheel {f['add_s']:.1f}s, "
-              f"speed ratio {f['add_s'] / s['add_s']:.2f})")
+              f"wheel {f['train_s'] + f['add_s']:.1f}s; {add_alone})")
         print("| threads | params | Python QPS | R@10 | C QPS | R@10 | wheel QPS | R@10 | Python / wheel | C / wheel "
               "| Python / wheel at equal recall |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -170,6 +205,8 @@ def main():
         if config["name"].startswith("HNSW"):
             equal_recall_table(results, threads)
         sys.stdout.flush()
+    if overhead["name"] in (args.only or [overhead["name"]]):
+        report.append((overhead, binding_overhead(overhead, base, queries, c_bench)))
     if args.json:
         with open(args.json, "w") as out:
             json.dump([{"config": c, "results": r} for c, r in report], out, indent=1)

@@ -7,9 +7,11 @@
 //  - IVF batches: one BLAS product for the coarse scores first (BLAS's pool), then the scans.
 //  - Filtered Flat batches (removed slots, version restriction): blocked BLAS products, then the
 //    filter while keeping the top k (flat_blas_filtered.cpp), on BLAS's pool.
-//  - Flat batches and other IVF codecs (PQ): Faiss; Flat batches are one BLAS sgemm, whose pool has
-//    `threads` threads (fshim_set_blas_threads), so OpenMP runs one: Debian's OpenBLAS and
-//    libgomp both spin while waiting, and two full pools on the same cores measured 2.2x slower.
+//  - Unfiltered Flat batches: blocked BLAS products on BLAS's pool (`threads` threads, see
+//    fshim_set_blas_threads), each block's top-k pass on the shim's threads (flat_blas.cpp).
+//  - Other IVF codecs (PQ), and Faiss's own path: OpenMP runs one thread around BLAS work:
+//    Debian's OpenBLAS and libgomp both spin while waiting, and two full pools on the same cores
+//    measured 2.2x slower.
 #include "faiss_shim.h"
 
 #include "internal/guarded.h"
@@ -128,8 +130,13 @@ bool own_search(const fshim_index* index, int64_t n, const float* x, int64_t k, 
             auto* flat = dynamic_cast<const faiss::IndexFlat*>(&base);
             if (!flat) return false;
             if (n >= faiss::distance_compute_blas_threshold) {
-                // Unfiltered: Faiss's one sgemm. Filtered: Faiss would fall back to its scalar loop.
-                if (!filter || flat->metric_type != faiss::METRIC_INNER_PRODUCT) return false;
+                // Unfiltered: BLAS blocks with a parallel top-k pass (Faiss's pass is one scalar
+                // thread). Filtered: Faiss would fall back to its scalar loop.
+                if (flat->metric_type != faiss::METRIC_INNER_PRODUCT) return false;
+                if (!filter) {
+                    stasis_shim::flat_blas_search(*flat, n, x, k, scores, labels, threads);
+                    return true;
+                }
                 stasis_shim::flat_blas_filtered_search(*flat, n, x, k, filter, scores, labels);
                 return true;
             }

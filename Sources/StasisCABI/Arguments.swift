@@ -25,6 +25,17 @@ enum Arguments {
         return Array(UnsafeBufferPointer(start: try required(pointer, name), count: total))
     }
 
+    /// The caller's `rows` x `dimension` values in place (no copy); NULL only when empty. Valid
+    /// for the duration of the call that received the pointer.
+    static func buffer<T>(_ pointer: UnsafePointer<T>?, rows: Int, dimension: Int = 1, _ name: String) throws
+        -> UnsafeBufferPointer<T>
+    {
+        let (total, overflow) = rows.multipliedReportingOverflow(by: max(dimension, 0))
+        guard !overflow else { throw StasisError(.invalidArgument, "\(name): \(rows) x \(dimension) overflows") }
+        if total == 0 { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: try required(pointer, name), count: total)
+    }
+
     static func dimension(_ dim: Int64, max: Int64 = 1 << 20) throws -> Int {
         guard dim > 0, dim <= max else {
             throw StasisError(.invalidArgument, "dimension must be in 1...\(max), got \(dim)")

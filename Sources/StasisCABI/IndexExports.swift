@@ -82,8 +82,9 @@ public func stasis_index_add(
         let target = try index(pointer)
         let rows = try Arguments.count(n)
         let dim = try width(dimension, of: target)
+        // The caller's buffer as it is: a Flat index reads it once, straight into its storage.
         try target.add(
-            try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim,
+            try Arguments.buffer(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim,
             ids: try Arguments.array(ids, rows: rows, "ids"), version: version)
     }
 }

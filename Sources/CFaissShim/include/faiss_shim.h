@@ -54,6 +54,15 @@ int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* 
 /// The same through Faiss's own add only: the reference the tests compare graph quality against.
 int fshim_add_faiss(fshim_index* index, int64_t n, const float* x, int threads, char* err);
 
+/// The Flat add in one pass: checks, L2-normalises and appends n rows of the caller's array straight
+/// into the storage on up to `threads` threads (no intermediate copy). Same arithmetic as
+/// StasisCore's UnitRows (BLAS dot, multiply by 1/sqrt), so the stored values are bit-identical to
+/// normalising first and calling fshim_add. A row whose squared norm is not finite and positive
+/// (a NaN or Inf component, a zero row, overflow) refuses the whole batch: nothing is appended,
+/// *bad_row is the first such row and the code is FSHIM_INVALID; otherwise *bad_row = -1.
+/// FSHIM_INVALID (bad_row -1) for an index that is not Flat.
+int fshim_flat_add_unit(fshim_index* index, int64_t n, const float* x, int threads, int64_t* bad_row, char* err);
+
 /// Filter applied during search: a label is eligible when alive[label] != 0 and, if
 /// `restrict_version` is set, versions[label] == version. `alive == NULL` means no filter at all.
 typedef struct fshim_filter {

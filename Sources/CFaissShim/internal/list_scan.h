@@ -46,4 +46,10 @@ void flat_scan_search(const faiss::IndexFlat& index, const KernelTable& kernels,
 void flat_blas_filtered_search(const faiss::IndexFlat& index, int64_t n, const float* x, int64_t k,
                                const fshim_filter* filter, float* scores, int64_t* labels);
 
+/// Exhaustive search of an inner-product IndexFlat for an unfiltered batch: BLAS blocks of scores
+/// (OpenBLAS's threads), then each query's top k kept on up to `threads` threads with a vectorised
+/// threshold scan. Results are Faiss's up to score ties.
+void flat_blas_search(const faiss::IndexFlat& index, int64_t n, const float* x, int64_t k, float* scores,
+                      int64_t* labels, int threads);
+
 }  // namespace stasis_shim

@@ -62,6 +62,23 @@ final class FaissIndex: @unchecked Sendable {
         }
     }
 
+    /// The Flat add in one pass over the caller's rows (fshim_flat_add_unit): validates,
+    /// normalises and appends them straight into the storage on the library's threads. Returns nil
+    /// when all `count` rows were appended, else the first refused row (zero, NaN/Inf, overflow),
+    /// in which case nothing was appended. Only for `.flat`.
+    func addUnitRows(_ vectors: UnsafeBufferPointer<Float>, count: Int) throws -> Int? {
+        var bad: Int64 = -1
+        do {
+            try Self.check(codeContext: "add") { err in
+                fshim_flat_add_unit(handle, Int64(count), vectors.baseAddress, Int32(ThreadSettings.count), &bad, err)
+            }
+        } catch {
+            if bad >= 0 { return Int(bad) }
+            throw error
+        }
+        return nil
+    }
+
     /// Searches and returns Faiss's internal labels (slots), -1 for missing hits.
     /// `faissOnly` bypasses the shim's own loops for Faiss's search: the reference in tests.
     func search(

@@ -36,14 +36,17 @@ struct SlotTable {
     func version(of id: Int64) -> UInt32? { slotOfID[id].map { versions[$0] } }
 
     /// Appends live slots for `newIDs`, retiring any slot that held the same id before.
+    /// The ids must be distinct (VersionedIndex checks them). Columns grow in bulk; only the id
+    /// map is touched per row.
     mutating func append(_ newIDs: [Int64], version: UInt32) {
-        for id in newIDs {
-            if let old = slotOfID[id] { retire(old) }
-            slotOfID[id] = ids.count
-            ids.append(id)
-            versions.append(version)
-            alive.append(1)
-            countByVersion[version, default: 0] += 1
+        let first = ids.count
+        ids.append(contentsOf: newIDs)
+        versions.append(contentsOf: repeatElement(version, count: newIDs.count))
+        alive.append(contentsOf: repeatElement(1, count: newIDs.count))
+        countByVersion[version, default: 0] += newIDs.count
+        slotOfID.reserveCapacity(slotOfID.count + newIDs.count)
+        for (offset, id) in newIDs.enumerated() {
+            if let old = slotOfID.updateValue(first + offset, forKey: id) { retire(old) }
         }
     }
 

@@ -122,6 +122,10 @@ public final class VersionedIndex: @unchecked Sendable {
     /// - Throws: `.invalidArgument` (bad values, negative or repeated ids), `.dimensionMismatch`,
     ///   `.notTrained`.
     public func add(_ vectors: consuming [Float], dimension: Int, ids: [Int64], version: UInt32) throws {
+        if isFlat {
+            let rows = consume vectors
+            return try rows.withUnsafeBufferPointer { try add($0, dimension: dimension, ids: ids, version: version) }
+        }
         try checkDimension(dimension)
         let rows = try UnitRows(consume vectors, count: ids.count, dimension: dimension, role: "vector")
         try Self.checkIDs(ids)
@@ -130,6 +134,45 @@ public final class VersionedIndex: @unchecked Sendable {
             try logged(.add, ids: ids, version: version, vectors: rows.values) { try applyAdd(rows, ids: ids, version: version) }
         }
     }
+
+    /// Adds `ids.count` vectors read from the caller's buffer, stamped with `version`; the same
+    /// contract as the array form. A Flat index without a write-ahead log validates, normalises
+    /// and appends them in one parallel pass straight into its storage (no copy of the batch);
+    /// other cases copy the buffer and take the array path.
+    public func add(_ vectors: UnsafeBufferPointer<Float>, dimension: Int, ids: [Int64], version: UInt32) throws {
+        guard isFlat else { return try add(Array(vectors), dimension: dimension, ids: ids, version: version) }
+        try checkDimension(dimension)
+        let (expected, overflow) = ids.count.multipliedReportingOverflow(by: dimension)
+        guard !overflow, vectors.count == expected else {
+            throw StasisError.invalid("vector buffer holds \(vectors.count) floats, expected \(ids.count) x \(dimension)")
+        }
+        try Self.checkIDs(ids)
+        guard !ids.isEmpty else { return }
+        try lock.writing {
+            guard wal == nil, !forceCopyAdd else {
+                let rows = try UnitRows(Array(vectors), count: ids.count, dimension: dimension, role: "vector")
+                try logged(.add, ids: ids, version: version, vectors: rows.values) { try applyAdd(rows, ids: ids, version: version) }
+                return
+            }
+            let before = faiss.count
+            if let bad = try faiss.addUnitRows(vectors, count: ids.count) {
+                let start = bad * dimension
+                throw UnitRows.rejection(UnsafeBufferPointer(rebasing: vectors[start..<(start + dimension)]), row: bad, role: "vector")
+            }
+            guard faiss.count == before + ids.count else {
+                slots.appendDead(faiss.count - before)
+                throw StasisError(.internalError, "Faiss added \(faiss.count - before) of \(ids.count) vectors")
+            }
+            slots.append(ids, version: version)
+        }
+    }
+
+    /// Whether the index is Flat (fixed at creation: compaction keeps the factory).
+    private var isFlat: Bool { lock.reading { faiss.kind == .flat } }
+
+    /// Test hook: routes Flat adds through the copy path (UnitRows, then Faiss's add), the
+    /// reference the fused add is compared against.
+    var forceCopyAdd = false
 
     /// The add itself, under the exclusive lock (also what replaying a log record runs).
     func applyAdd(_ rows: UnitRows, ids: [Int64], version: UInt32) throws {
@@ -285,6 +328,8 @@ public final class VersionedIndex: @unchecked Sendable {
         if let negative = ids.firstIndex(where: { $0 < 0 }) {
             throw StasisError.invalid("id \(ids[negative]) at position \(negative) is negative; ids must be >= 0")
         }
+        // Strictly increasing ids (a range, the usual bulk load) cannot repeat: skip the set.
+        if zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) { return }
         var seen = Set<Int64>(minimumCapacity: ids.count)
         for (position, id) in ids.enumerated() where !seen.insert(id).inserted {
             throw StasisError.invalid("id \(id) appears twice in one batch (again at position \(position))")

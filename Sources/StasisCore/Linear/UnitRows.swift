@@ -30,7 +30,7 @@ struct UnitRows {
                 // and only then is the row scanned again to name the culprit.
                 let squares = cblas_sdot(Int32(dimension), slice.baseAddress, 1, slice.baseAddress, 1)
                 guard squares.isFinite, squares > 0 else {
-                    throw Self.rejection(slice, row: row, role: role, squares: squares)
+                    throw Self.rejection(UnsafeBufferPointer(slice), row: row, role: role, squares: squares)
                 }
                 cblas_sscal(Int32(dimension), 1 / squares.squareRoot(), slice.baseAddress, 1)
             }
@@ -49,8 +49,14 @@ struct UnitRows {
         self.values = values
     }
 
+    /// The error for a row whose squared norm is not finite and positive (also used by the Flat
+    /// add, which validates inside the shim and reports only the row).
+    static func rejection(_ row: UnsafeBufferPointer<Float>, row index: Int, role: String) -> StasisError {
+        rejection(row, row: index, role: role, squares: cblas_sdot(Int32(row.count), row.baseAddress, 1, row.baseAddress, 1))
+    }
+
     private static func rejection(
-        _ row: UnsafeMutableBufferPointer<Float>, row index: Int, role: String, squares: Float
+        _ row: UnsafeBufferPointer<Float>, row index: Int, role: String, squares: Float
     ) -> StasisError {
         if let bad = row.firstIndex(where: { !$0.isFinite }) {
             return StasisError.invalid("\(role) \(index) has a non-finite value (\(row[bad])) at component \(bad)")

@@ -174,6 +174,50 @@ for _name, (_restype, _argtypes) in _PROTOTYPES.items():
     _function.restype = _restype
     _function.argtypes = _argtypes
 
+# Per-call cost of the search path. ndpointer argtypes validate each array in Python (several
+# microseconds per array) and SearchOptions.make builds and range-checks a struct; a single-query
+# search spent more time there than in the library. `search_entry` is a second function object
+# for stasis_index_search whose pointer arguments are plain addresses; Index.search has already
+# checked dtype, shape and contiguity (it builds the outputs itself).
+search_entry = lib["stasis_index_search"]  # a separate object: lib.stasis_index_search keeps its argtypes
+search_entry.restype = c_int32
+search_entry.argtypes = [
+    c_void_p, c_int64, c_int64, c_void_p, c_int64, POINTER(SearchOptions), c_void_p, c_void_p, c_void_p
+]
+_byte = ctypes.c_char
+_options_cache = {}
+
+
+def address_of(array):
+    """Address of a C-contiguous numpy array's first element. The buffer protocol (a one-byte
+    ctypes view) costs a fraction of ``array.ctypes.data``; read-only and empty arrays, which it
+    refuses, take the numpy route."""
+    try:
+        return ctypes.addressof(_byte.from_buffer(array))
+    except (TypeError, ValueError, BufferError):
+        return array.ctypes.data
+
+
+def search_options(ef_search=0, nprobe=0, version=None):
+    """A ``byref`` to a stasis_search_options for these values, or None (NULL: the index's
+    defaults) when all are defaults. Structs are built and checked once per distinct value and
+    kept (a handful in practice: a benchmark's or a tuning loop's parameter sweep); the byref
+    holds its struct, so a caller's reference stays valid if the cache is emptied meanwhile."""
+    if version is None and ef_search == 0 and nprobe == 0 and type(ef_search) is int and type(nprobe) is int:
+        return None
+    key = (ef_search, nprobe, version)
+    try:
+        cached = _options_cache.get(key)
+    except TypeError:  # unhashable: make() reports it
+        cached = None
+    if cached is None:
+        cached = ctypes.byref(SearchOptions.make(ef_search, nprobe, version))
+        if len(_options_cache) >= 64:
+            _options_cache.clear()
+        _options_cache[key] = cached
+    return cached
+
+
 _loaded_abi = lib.stasis_abi_version()
 if _loaded_abi != ABI_VERSION:
     raise ImportError(

@@ -5,7 +5,19 @@ import numpy as np
 
 from ._errors import InvalidArgumentError
 from .durability import WalOptions
-from ._loader import Handle, SearchOptions, check, checked_int, checked_version, encode_path, lib, read_json_string
+from ._loader import (
+    Handle,
+    SearchOptions,
+    address_of,
+    check,
+    checked_int,
+    checked_version,
+    encode_path,
+    lib,
+    read_json_string,
+    search_entry,
+    search_options,
+)
 
 
 class SearchResult(tuple):
@@ -48,6 +60,18 @@ def _rows(x, name):
     if array.ndim != 2:
         raise InvalidArgumentError(f"{name} must be a 2-D array (n x dim), got shape {array.shape}")
     return array
+
+
+_F32 = np.dtype(np.float32)
+
+
+def _query_rows(q):
+    """``_rows`` without the conversion call when ``q`` already is what the C ABI takes (the
+    usual case: a float32 C-ordered 2-D numpy array), because single queries are dominated by
+    per-call Python work."""
+    if type(q) is np.ndarray and q.dtype == _F32 and q.ndim == 2 and q.flags.c_contiguous:
+        return q
+    return _rows(q, "q")
 
 
 def _ids(ids, n):
@@ -195,18 +219,20 @@ class Index(Handle):
     def search(self, q, k, *, ef_search=0, nprobe=0, version=None):
         """k most similar vectors for each query row. ``version`` restricts hits to one model
         version. Returns a ``SearchResult``: ``D, I = index.search(q, k)``; ``.versions``."""
-        queries = _rows(q, "q")
+        # The hot path of single-query callers: no per-call argument conversion beyond what the
+        # call needs (addresses through address_of, options NULL or cached, see _loader).
+        queries = _query_rows(q)
         n, k = queries.shape[0], int(k)
         shape = (n, max(k, 0))
         scores = np.empty(shape, np.float32)
         ids = np.empty(shape, np.int64)
         versions = np.empty(shape, np.uint32)
-        options = SearchOptions.make(ef_search, nprobe, version)
-        check(
-            lib.stasis_index_search(
-                self._h, n, queries.shape[1], queries, k, ctypes.byref(options), scores, ids, versions
-            )
+        status = search_entry(
+            self._h, n, queries.shape[1], address_of(queries), k, search_options(ef_search, nprobe, version),
+            address_of(scores), address_of(ids), address_of(versions),
         )
+        if status:
+            check(status)
         return SearchResult(scores, ids, versions)
 
     def add_features(self, encoder, features, ids):
