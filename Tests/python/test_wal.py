@@ -111,7 +111,9 @@ def test_compaction_keeps_results_ids_and_versions(tmp_path):
     after = index.search(queries, 10)
     np.testing.assert_array_equal(before.ids, after.ids)
     np.testing.assert_array_equal(before.versions, after.versions)
-    np.testing.assert_array_equal(before.scores, after.scores)
+    # Before compaction the Flat index has removed slots and is searched by the filtered scan,
+    # after it by BLAS: the same cosines up to the last bit of float32 summation order.
+    np.testing.assert_allclose(before.scores, after.scores, rtol=0, atol=1e-6)
     assert index.count(2) == 13 and len(index) == 400 - 134
     index.save(tmp_path / "c.stasis")
     assert stasis.inspect(tmp_path / "c.stasis")["slots"] == len(index)
