@@ -32,11 +32,12 @@ fuzz: build
 sanitize: build
 	scripts/sanitize.sh
 
-## Benchmarks against the faiss-cpu wheel (installs it when missing).
+## Benchmarks against the faiss-cpu wheel (installs it when missing). QUICK=1: scale rows at 100k only.
 bench: build
 	scripts/ensure-deps.sh --bench
 	python3 benchmarks/encode.py
 	python3 benchmarks/run.py
+	python3 benchmarks/scale.py $(if $(QUICK),--quick)
 	python3 benchmarks/evaluate.py
 
 ## Install header, library, CLI and pkg-config file under $(PREFIX).

@@ -15,6 +15,8 @@
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <omp.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cblas.h>
 
@@ -64,6 +66,58 @@ struct BorrowedReader final : faiss::IOReader {
     size_t size;
     size_t position = 0;
 };
+
+/// Drops the resident pages wholly inside [begin, end) of a private read-only file mapping; the
+/// bytes stay readable (they fault back in from the file). Best effort: a failing madvise only
+/// leaves the pages resident.
+void release_mapped(const uint8_t* begin, const uint8_t* end) {
+    static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    uintptr_t first = (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
+    uintptr_t last = reinterpret_cast<uintptr_t>(end) & ~(page - 1);
+    if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+/// A BorrowedReader over a file mapping that copies in bounded chunks and drops every page it
+/// has passed, so the mapping never holds more than one chunk resident while Faiss builds its
+/// copy: peak memory is Faiss's index plus a chunk, not twice the payload.
+struct ReleasingReader final : faiss::IOReader {
+    static constexpr size_t chunk = size_t{8} << 20;
+    ReleasingReader(const uint8_t* d, size_t s) : data(d), size(s) {}
+    size_t operator()(void* ptr, size_t item_size, size_t nitems) override {
+        if (item_size == 0 || nitems == 0) return 0;
+        size_t available = (size - position) / item_size;
+        size_t count = nitems < available ? nitems : available;
+        size_t bytes = count * item_size;
+        auto* target = static_cast<uint8_t*>(ptr);
+        for (size_t done = 0; done < bytes;) {
+            size_t step = bytes - done < chunk ? bytes - done : chunk;
+            std::memcpy(target + done, data + position, step);
+            done += step;
+            position += step;
+            if (position - released >= chunk) {
+                release_mapped(data + released, data + position);
+                released = position;
+            }
+        }
+        return count;
+    }
+    const uint8_t* data;
+    size_t size;
+    size_t position = 0;
+    size_t released = 0;
+};
+
+fshim_index* read_checked(faiss::IOReader& reader, const size_t& position, size_t size) {
+    std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
+    int kind = classify(index.get());
+    if (kind == 0 || index->metric_type != faiss::METRIC_INNER_PRODUCT) {
+        FAISS_THROW_MSG("payload holds an index type or metric Stasis does not support");
+    }
+    if (position != size) {
+        FAISS_THROW_FMT("payload has %zu trailing bytes", size - position);
+    }
+    return new fshim_index(std::move(index), kind);
+}
 
 }  // namespace
 
@@ -161,15 +215,19 @@ int fshim_deserialize(const uint8_t* data, size_t size, fshim_index** out, char*
         // reading, a neighbour id out of range crashes the first search): check them first.
         stasis_shim::check_payload(data, size);
         BorrowedReader reader(data, size);
-        std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
-        int kind = classify(index.get());
-        if (kind == 0 || index->metric_type != faiss::METRIC_INNER_PRODUCT) {
-            FAISS_THROW_MSG("payload holds an index type or metric Stasis does not support");
-        }
-        if (reader.position != size) {
-            FAISS_THROW_FMT("payload has %zu trailing bytes", size - reader.position);
-        }
-        *out = new fshim_index(std::move(index), kind);
+        *out = read_checked(reader, reader.position, size);
+    });
+}
+
+int fshim_deserialize_mapped(const uint8_t* data, size_t size, fshim_index** out, char* err) {
+    *out = nullptr;
+    return guarded(err, FSHIM_CORRUPT, [&] {
+        stasis_shim::check_payload(data, size);
+        // The check touched some pages (HNSW neighbour lists, IVF list sizes): drop them before
+        // Faiss's copy starts growing.
+        release_mapped(data, data + size);
+        ReleasingReader reader(data, size);
+        *out = read_checked(reader, reader.position, size);
     });
 }
 

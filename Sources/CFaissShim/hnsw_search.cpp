@@ -4,6 +4,7 @@
 #include "internal/slot_filter.h"
 
 #include <faiss/IndexFlat.h>
+#include <faiss/IndexScalarQuantizer.h>
 
 #include <algorithm>
 
@@ -15,32 +16,98 @@ struct BestOnTop {
     bool operator()(const ScoredLabel& a, const ScoredLabel& b) const { return a.first < b.first; }
 };
 
+/// Float rows of an IndexFlat storage, scored with the float kernels.
+class FlatRows {
+public:
+    using Row = const float*;
+    FlatRows(const faiss::IndexHNSW& index, const KernelTable& kernels, SearchScratch& s)
+            : base_(static_cast<const faiss::IndexFlat*>(index.storage)->get_xb()),
+              d_(size_t(index.d)), kernels_(kernels), rows_(s.rows) {}
+    void prepare(const float*) {}
+    Row row(int64_t v) const { return base_ + size_t(v) * d_; }
+    void prefetch(Row r) const { prefetch_row(r, d_); }
+    float score(const float* q, Row r) const { return kernels_.ip(q, r, d_); }
+    void score_gathered(const float* q, size_t n, float* out) const {
+        ip_gather(kernels_, q, rows_.data(), n, d_, out);
+    }
+    std::vector<Row>& rows() { return rows_; }
+
+private:
+    const float* base_;
+    size_t d_;
+    const KernelTable& kernels_;
+    std::vector<Row>& rows_;
+};
+
+/// 8-bit scalar-quantised rows (IndexScalarQuantizer QT_8bit): the affine decoding
+/// x_i = vmin_i + (c_i + 0.5) / 255 * vdiff_i is folded into per-query weights, as in IVF-SQ8, so a
+/// score is one u8 x float kernel call: <q, x> = offset + sum_i w_i c_i.
+class Sq8Rows {
+public:
+    using Row = const uint8_t*;
+    Sq8Rows(const faiss::IndexHNSW& index, const KernelTable& kernels, SearchScratch& s)
+            : storage_(static_cast<const faiss::IndexScalarQuantizer&>(*index.storage)),
+              d_(size_t(index.d)), kernels_(kernels), rows_(s.code_rows), weights_(s.weights) {
+        weights_.resize(d_);
+    }
+    void prepare(const float* q) {
+        const float* vmin = storage_.sq.trained.data();
+        const float* vdiff = vmin + d_;
+        float half = 0;
+        offset_ = 0;
+        for (size_t j = 0; j < d_; j++) {
+            weights_[j] = q[j] * vdiff[j] / 255.0f;
+            offset_ += q[j] * vmin[j];
+            half += weights_[j];
+        }
+        offset_ += 0.5f * half;
+    }
+    Row row(int64_t v) const { return storage_.codes.data() + size_t(v) * d_; }
+    void prefetch(Row r) const {
+        for (size_t offset = 0; offset < d_ && offset < 256; offset += 64) __builtin_prefetch(r + offset);
+    }
+    float score(const float*, Row r) const { return offset_ + kernels_.ip_u8(weights_.data(), r, d_); }
+    void score_gathered(const float* q, size_t n, float* out) const {
+        for (size_t j = 0; j < n; j++) {
+            if (j + 4 < n) prefetch(rows_[j + 4]);
+            out[j] = score(q, rows_[j]);
+        }
+    }
+    std::vector<Row>& rows() { return rows_; }
+
+private:
+    const faiss::IndexScalarQuantizer& storage_;
+    size_t d_;
+    const KernelTable& kernels_;
+    std::vector<Row>& rows_;
+    std::vector<float>& weights_;
+    float offset_ = 0;
+};
+
 /// One query's view of the graph; lives for a chunk of queries.
+template <class Rows>
 class GraphSearch {
 public:
     GraphSearch(const faiss::IndexHNSW& index, const KernelTable& kernels, SearchScratch& scratch)
             : graph_(index.hnsw),
-              rows_(static_cast<const faiss::IndexFlat*>(index.storage)->get_xb()),
-              d_(size_t(index.d)),
               ntotal_(size_t(index.ntotal)),
-              kernels_(kernels),
+              rows_(index, kernels, scratch),
               s_(scratch) {
         size_t widest = 0;
         const auto& cum = graph_.cum_nneighbor_per_level;
         for (size_t level = 0; level + 1 < cum.size(); level++)
             widest = std::max(widest, size_t(cum[level + 1] - cum[level]));
-        if (s_.ids.size() < widest) {
-            s_.ids.resize(widest);
-            s_.rows.resize(widest);
-            s_.scores.resize(widest);
-        }
+        if (s_.ids.size() < widest) s_.ids.resize(widest);
+        if (s_.scores.size() < widest) s_.scores.resize(widest);
+        if (rows_.rows().size() < widest) rows_.rows().resize(widest);
     }
 
     void run(const float* q, int64_t k, int ef, const fshim_filter* filter, float* scores, int64_t* labels) {
         TopK results(s_.results, size_t(std::max<int64_t>(ef, k)));
         if (ntotal_ > 0 && graph_.entry_point >= 0) {
+            rows_.prepare(q);
             int32_t entry = graph_.entry_point;
-            float entry_score = kernels_.ip(q, row(entry), d_);
+            float entry_score = rows_.score(q, rows_.row(entry));
             descend(q, entry, entry_score);
             beam(q, entry, entry_score, filter, results);
         }
@@ -48,15 +115,13 @@ public:
     }
 
 private:
-    const float* row(int64_t v) const { return rows_ + size_t(v) * d_; }
-
     /// Greedy walk from the top level down to level 1: move to any better neighbour until none.
     void descend(const float* q, int32_t& current, float& current_score) {
         for (int level = graph_.max_level; level >= 1; level--) {
             for (bool moved = true; moved;) {
                 moved = false;
                 size_t count = gather(current, level, nullptr);
-                ip_gather(kernels_, q, s_.rows.data(), count, d_, s_.scores.data());
+                rows_.score_gathered(q, count, s_.scores.data());
                 for (size_t j = 0; j < count; j++) {
                     if (s_.scores[j] > current_score) {
                         current_score = s_.scores[j];
@@ -85,7 +150,7 @@ private:
             candidates.pop_back();
 
             size_t count = gather(int32_t(best.second), 0, &s_.visited);
-            ip_gather(kernels_, q, s_.rows.data(), count, d_, s_.scores.data());
+            rows_.score_gathered(q, count, s_.scores.data());
             for (size_t j = 0; j < count; j++) {
                 float score = s_.scores[j];
                 if (results.full() && score <= results.threshold()) continue;
@@ -112,40 +177,56 @@ private:
                 tag = s_.epoch;
             }
             s_.ids[count] = v;
-            s_.rows[count] = row(v);
-            if (count < 4) prefetch_row(s_.rows[count], d_);  // ip_gather prefetches the rest
+            rows_.rows()[count] = rows_.row(v);
+            if (count < 4) rows_.prefetch(rows_.rows()[count]);  // scoring prefetches the rest
             count++;
         }
         return count;
     }
 
     const faiss::HNSW& graph_;
-    const float* rows_;
-    size_t d_;
     size_t ntotal_;
-    const KernelTable& kernels_;
+    Rows rows_;
     SearchScratch& s_;
 };
+
+bool is_sq8_storage(const faiss::IndexHNSW& hnsw) {
+    auto* sq = dynamic_cast<const faiss::IndexScalarQuantizer*>(hnsw.storage);
+    const size_t d = size_t(hnsw.d);
+    return sq && sq->sq.qtype == faiss::ScalarQuantizer::QT_8bit && sq->sq.trained.size() == 2 * d &&
+           sq->sq.code_size == d && sq->codes.size() == size_t(sq->ntotal) * d;
+}
+
+template <class Rows>
+void search_with(const faiss::IndexHNSW& index, const KernelTable& kernels, int64_t n, const float* x,
+                 int64_t k, int ef, const fshim_filter* filter, float* scores, int64_t* labels,
+                 int threads, ScratchPool& pool) {
+    const size_t d = size_t(index.d);
+    parallel_chunks(n, threads, [&](int64_t begin, int64_t end) {
+        auto scratch = pool.lease();
+        GraphSearch<Rows> search(index, kernels, *scratch);
+        for (int64_t i = begin; i < end; i++)
+            search.run(x + size_t(i) * d, k, ef, filter, scores + i * k, labels + i * k);
+    });
+}
 
 }  // namespace
 
 bool hnsw_fast_path_applies(const faiss::Index& index) {
     auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(&index);
-    return hnsw && hnsw->metric_type == faiss::METRIC_INNER_PRODUCT &&
-           dynamic_cast<const faiss::IndexFlat*>(hnsw->storage) != nullptr &&
+    return hnsw && hnsw->metric_type == faiss::METRIC_INNER_PRODUCT && hnsw->storage &&
+           hnsw->storage->metric_type == faiss::METRIC_INNER_PRODUCT &&
+           (dynamic_cast<const faiss::IndexFlat*>(hnsw->storage) != nullptr || is_sq8_storage(*hnsw)) &&
            hnsw->storage->ntotal == hnsw->ntotal;
 }
 
 void hnsw_search(const faiss::IndexHNSW& index, const KernelTable& kernels, int64_t n, const float* x,
                  int64_t k, int ef, const fshim_filter* filter, float* scores, int64_t* labels,
                  int threads, ScratchPool& pool) {
-    const size_t d = size_t(index.d);
-    parallel_chunks(n, threads, [&](int64_t begin, int64_t end) {
-        auto scratch = pool.lease();
-        GraphSearch search(index, kernels, *scratch);
-        for (int64_t i = begin; i < end; i++)
-            search.run(x + size_t(i) * d, k, ef, filter, scores + i * k, labels + i * k);
-    });
+    if (dynamic_cast<const faiss::IndexFlat*>(index.storage))
+        search_with<FlatRows>(index, kernels, n, x, k, ef, filter, scores, labels, threads, pool);
+    else
+        search_with<Sq8Rows>(index, kernels, n, x, k, ef, filter, scores, labels, threads, pool);
 }
 
 }  // namespace stasis_shim

@@ -110,8 +110,11 @@ import Testing
 
     /// Recall@10 against exact ground truth is no lower than Faiss's own HNSW search at the same
     /// efSearch (the loop's termination is hnswlib's, which visits at least as much of the graph).
-    @Test func hnswRecallIsNotBelowFaiss() throws {
-        let f = try Self.fixture("HNSW16", count: 4000, queries: 200)
+    /// HNSW over SQ8 storage scores codes with the u8 x float kernel (decoding folded into weights):
+    /// an id both searches return must carry the same score as Faiss's decode-then-dot.
+    @Test(arguments: ["HNSW16", "HNSW16,SQ8"])
+    func hnswRecallIsNotBelowFaiss(factory: String) throws {
+        let f = try Self.fixture(factory, count: 4000, queries: 200)
         let exact = try FaissIndex(dimension: Self.dimension, factory: "Flat")
         try exact.add(f.rows)
         let truth = try exact.search(f.queries, k: 10, options: SearchOptions(), filter: nil, faissOnly: true).labels
@@ -128,6 +131,19 @@ import Testing
             let fast = recall(try Self.search(f, k: 10, options: options).labels)
             let faiss = recall(try Self.search(f, k: 10, options: options, faissOnly: true).labels)
             #expect(fast >= faiss, "efSearch \(ef): fast path recall \(fast) < Faiss's \(faiss)")
+            let ours = try Self.search(f, k: 10, options: options)
+            let theirs = try Self.search(f, k: 10, options: options, faissOnly: true)
+            var compared = 0
+            for q in 0..<200 {
+                let range = (q * 10)..<((q + 1) * 10)
+                let theirScore = Dictionary(zip(theirs.labels[range], theirs.scores[range]), uniquingKeysWith: { a, _ in a })
+                for (label, score) in zip(ours.labels[range], ours.scores[range]) {
+                    guard let other = theirScore[label] else { continue }
+                    #expect(abs(score - other) <= 1e-4, "query \(q) id \(label): \(score) vs Faiss \(other)")
+                    compared += 1
+                }
+            }
+            #expect(compared > 1000)
         }
     }
 
@@ -155,7 +171,7 @@ import Testing
     }
 
     /// One query at a time (no batch threads, pooled scratch reused) gives the batch's answers.
-    @Test(arguments: ["HNSW16", "IVF32,Flat", "IVF32,SQ8", "Flat"])
+    @Test(arguments: ["HNSW16", "HNSW16,SQ8", "IVF32,Flat", "IVF32,SQ8", "Flat"])
     func singleQueriesMatchTheBatch(factory: String) throws {
         let f = try Self.fixture(factory, queries: 70)
         let options = SearchOptions(efSearch: 40, nprobe: 6)
@@ -174,7 +190,7 @@ import Testing
 /// process of their own, since a flip in the middle of another suite's search changes its results.
 @Suite(.serialized) struct PortableKernelTests {
     @Test func portableAndSimdPathsAgree() throws {
-        for factory in ["Flat", "IVF32,Flat", "IVF32,SQ8", "HNSW16"] {
+        for factory in ["Flat", "IVF32,Flat", "IVF32,SQ8", "HNSW16", "HNSW16,SQ8"] {
             let f = try FastPathTests.fixture(factory, queries: 100)
             let options = SearchOptions(efSearch: 64, nprobe: 4)
             Kernels.setPortable(true)
@@ -183,7 +199,7 @@ import Testing
             let portable = try FastPathTests.search(f, k: 10, options: options)
             Kernels.setPortable(false)
             let simd = try FastPathTests.search(f, k: 10, options: options)
-            if factory == "HNSW16" {
+            if factory.hasPrefix("HNSW") {
                 // A last-bit difference may steer the walk differently; nearly all hits agree.
                 let same = zip(portable.labels, simd.labels).filter { $0 == $1 }.count
                 #expect(Double(same) >= 0.98 * Double(simd.labels.count))

@@ -33,6 +33,40 @@ import Testing
         #expect(reopened.searchDefaults == SearchOptions(efSearch: 32, nprobe: 2))
     }
 
+    /// Open reads the payload straight from the file mapping and drops pages behind it in 8 MiB
+    /// chunks: a payload over several chunks (and one over a single chunk) must come back exact.
+    @Test(arguments: [("Flat", 30_000), ("HNSW8", 2_000)])
+    func openingFromTheMappingGivesIdenticalResults(factory: String, count: Int) throws {
+        let dimension = 384
+        let path = "\(scratchDirectory())/large.stasis"
+        let data = TestVectors.make(count: count, dimension: dimension)
+        let index = try VersionedIndex(dimension: dimension, factory: factory)
+        try index.add(data, dimension: dimension, ids: (0..<count).map { Int64($0) * 3 }, version: 1)
+        let queries = Array(data[(count - 20) * dimension ..< count * dimension])
+        let before = try index.search(queries, count: 20, dimension: dimension, k: 10)
+        try index.save(to: path)
+        let reopened = try VersionedIndex.open(path)
+        let after = try reopened.search(queries, count: 20, dimension: dimension, k: 10)
+        #expect(after.ids == before.ids)
+        #expect(after.scores == before.scores)
+        #expect(reopened.countsByVersion == [1: count])
+    }
+
+    @Test func mappedBytesStayReadableAfterRelease() throws {
+        let path = "\(scratchDirectory())/bytes.bin"
+        let original = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12) }
+        let writer = try AtomicFileWriter(path: path)
+        try writer.write(array: original)
+        try writer.commit()
+        let file = try MappedFile(path: path)
+        var whole = Checksum()
+        whole.update(array: original)
+        #expect(file.checksum(0..<file.count).value == whole.value)  // releases every chunk it hashed
+        file.release(100..<(2 << 20) + 7)
+        #expect(Array(file.bytes) == original)
+        #expect(throws: StasisError.self) { try MappedFile(path: scratchDirectory()) }
+    }
+
     @Test func savingLeavesNoTemporaryFiles() throws {
         let directory = scratchDirectory()
         let index = try VersionedIndex(dimension: 4, factory: "Flat")

@@ -91,6 +91,10 @@ int fshim_serialize(const fshim_index* index, uint8_t** data, size_t* size, char
 void fshim_buffer_free(uint8_t* data);
 /// Reads an index written by fshim_serialize.
 int fshim_deserialize(const uint8_t* data, size_t size, fshim_index** out, char* err);
+/// fshim_deserialize for a payload inside a private read-only file mapping (mmap MAP_PRIVATE,
+/// PROT_READ): pages are dropped (madvise MADV_DONTNEED) as Faiss copies past them, so the mapping
+/// adds at most one 8 MiB chunk to peak memory. The bytes stay readable afterwards.
+int fshim_deserialize_mapped(const uint8_t* data, size_t size, fshim_index** out, char* err);
 
 /// Sets OpenBLAS's pool (process-wide). Called only from the library's thread setting, never per
 /// operation: openblas_set_num_threads is not safe while another thread runs a BLAS call, so the

@@ -21,6 +21,8 @@ struct SearchScratch {
     /// Neighbour ids, their rows and their scores for one expansion, or a block of a list scan.
     std::vector<int32_t> ids;
     std::vector<const float*> rows;
+    /// HNSW over 8-bit SQ storage: the gathered neighbours' codes (rows of d bytes).
+    std::vector<const uint8_t*> code_rows;
     std::vector<float> scores;
     /// IVF: coarse scores of every list, then the chosen lists.
     std::vector<float> coarse;
@@ -30,7 +32,7 @@ struct SearchScratch {
     std::vector<uint32_t> list_offsets;
     std::vector<uint32_t> list_members;
     std::vector<uint32_t> list_cursor;
-    /// IVF-SQ8: the query folded into per-dimension weights.
+    /// IVF-SQ8 and HNSW-SQ8: the query folded into per-dimension weights.
     std::vector<float> weights;
     /// IVF per-query path: the lists one query probes.
     std::vector<int64_t> chosen;

@@ -79,10 +79,26 @@ public enum IndexFile {
         return info
     }
 
-    static func read(_ path: String) throws -> Contents {
-        let bytes = try readFile(path)
-        let headerLength = try checkPrefix(bytes, path: path)
-        let info = try decodeHeader(bytes, headerLength: headerLength, path: path)
+    /// An opened file: `contents.payload` is empty; the Faiss payload is `file.bytes[payloadRange]`,
+    /// read straight from the mapping (so opening never holds a second copy of it).
+    struct Mapped {
+        var contents: Contents
+        let file: MappedFile
+        let payloadRange: Range<Int>
+        var payload: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: file.bytes[payloadRange]) }
+    }
+
+    /// Maps the file and checks everything but the Faiss payload's inner structure (which
+    /// `FaissIndex(mapped:)` checks): prefix, header checksum and sizes, length, the checksum over
+    /// slots and payload (hashed front to back, each chunk dropped from memory once hashed), slot
+    /// table, and the payload's leading type, dimension and count.
+    static func read(_ path: String) throws -> Mapped {
+        let file = try MappedFile(path: path)
+        let bytes = file.bytes
+        let prefix = Array(bytes[..<min(bytes.count, prefixLength)])
+        let headerLength = try checkPrefix(prefix, fileBytes: bytes.count, path: path)
+        let head = Array(bytes[..<min(bytes.count, prefixLength + headerLength)])
+        let info = try decodeHeader(head, headerLength: headerLength, path: path)
         try checkSizes(info, path: path)
         let slotBytes = info.slots * (8 + 4 + 1)
         let expected = prefixLength + headerLength + slotBytes + info.payloadBytes
@@ -91,24 +107,25 @@ public enum IndexFile {
                 "'\(path)' is \(bytes.count < expected ? "truncated" : "longer than its header says"): "
                 + "\(bytes.count) bytes, expected \(expected)")
         }
+        let checksum = file.checksum((prefixLength + headerLength)..<bytes.count)
+        guard checksum.hex == info.checksum else {
+            throw StasisError(.corruptFile, "'\(path)' is corrupt: checksum \(checksum.hex), header says \(info.checksum)")
+        }
         var offset = prefixLength + headerLength
         let ids: [Int64] = column(bytes, &offset, count: info.slots)
         let versions: [UInt32] = column(bytes, &offset, count: info.slots)
         let alive: [UInt8] = column(bytes, &offset, count: info.slots)
-        var checksum = Checksum()
-        bytes.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[(prefixLength + headerLength)...])) }
-        guard checksum.hex == info.checksum else {
-            throw StasisError(.corruptFile, "'\(path)' is corrupt: checksum \(checksum.hex), header says \(info.checksum)")
-        }
+        file.release(0..<offset)
         let slots = try SlotTable(ids: ids, versions: versions, alive: alive)
         guard slots.liveCount == info.count else {
             throw StasisError(.corruptFile, "'\(path)': header counts \(info.count) live vectors, slots hold \(slots.liveCount)")
         }
-        let payload = Array(bytes[offset...])
-        try checkPayloadHeader(payload, info: info, path: path)
-        return Contents(
+        let payloadRange = offset..<bytes.count
+        try checkPayloadHeader(UnsafeRawBufferPointer(rebasing: bytes[payloadRange]), info: info, path: path)
+        let contents = Contents(
             dimension: info.dimension, factory: info.factory, space: info.space, defaults: info.searchDefaults,
-            isTrained: info.trained, slots: slots, payload: payload, walSequence: info.walSequence ?? 0)
+            isTrained: info.trained, slots: slots, payload: [], walSequence: info.walSequence ?? 0)
+        return Mapped(contents: contents, file: file, payloadRange: payloadRange)
     }
 
     /// Bounds on every header number, checked before any arithmetic or allocation uses them.
@@ -126,7 +143,7 @@ public enum IndexFile {
 
     /// faiss::write_index starts every index with a 4-byte type code, the dimension (Int32) and
     /// the vector count (Int64); they must agree with the header before Faiss reads the rest.
-    private static func checkPayloadHeader(_ payload: [UInt8], info: IndexFileInfo, path: String) throws {
+    private static func checkPayloadHeader(_ payload: UnsafeRawBufferPointer, info: IndexFileInfo, path: String) throws {
         guard payload.count >= 16 else {
             throw StasisError(.corruptFile, "'\(path)': Faiss payload is too short (\(payload.count) bytes)")
         }
@@ -139,13 +156,14 @@ public enum IndexFile {
     }
 
     /// Validates magic and format; returns the header length.
-    private static func checkPrefix(_ bytes: [UInt8], path: String) throws -> Int {
+    /// `bytes` is the file's first bytes (up to `prefixLength`), `fileBytes` its whole length.
+    private static func checkPrefix(_ bytes: [UInt8], fileBytes: Int? = nil, path: String) throws -> Int {
         let magicSeen = min(bytes.count, magic.count)
         guard Array(bytes[..<magicSeen]) == Array(magic[..<magicSeen]) else {
             throw StasisError(.corruptFile, "'\(path)' is not a Stasis index file (wrong magic bytes)")
         }
         guard bytes.count >= prefixLength else {
-            throw StasisError(.corruptFile, "'\(path)' is truncated: \(bytes.count) bytes, not even a header")
+            throw StasisError(.corruptFile, "'\(path)' is truncated: \(fileBytes ?? bytes.count) bytes, not even a header")
         }
         let format = Int(littleEndian(bytes, at: 8, as: UInt32.self))
         guard format <= formatVersion else {
@@ -187,26 +205,26 @@ public enum IndexFile {
         }
     }
 
-    private static func littleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int, as: T.Type) -> T {
+    private static func littleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int, as type: T.Type) -> T {
+        bytes.withUnsafeBytes { littleEndian($0, at: offset, as: type) }
+    }
+
+    private static func littleEndian<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, at offset: Int, as: T.Type) -> T {
         var value: T = 0
         withUnsafeMutableBytes(of: &value) { target in
-            bytes.withUnsafeBytes { source in
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + MemoryLayout<T>.size)]))
-            }
+            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + MemoryLayout<T>.size)]))
         }
         return T(littleEndian: value)
     }
 
     /// Copies `count` values of T starting at `offset` (the caller has checked the length).
-    private static func column<T>(_ bytes: [UInt8], _ offset: inout Int, count: Int) -> [T] {
+    private static func column<T>(_ source: UnsafeRawBufferPointer, _ offset: inout Int, count: Int) -> [T] {
         let size = count * MemoryLayout<T>.stride
         let start = offset
         offset += size
         return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            bytes.withUnsafeBytes { source in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                    from: UnsafeRawBufferPointer(rebasing: source[start..<(start + size)]))
-            }
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: source[start..<(start + size)]))
             initialized = count
         }
     }

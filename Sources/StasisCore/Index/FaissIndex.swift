@@ -41,6 +41,20 @@ final class FaissIndex: @unchecked Sendable {
         try self.init(handle: raw)
     }
 
+    /// Reads the payload of an opened index file from its mapping, dropping the mapped pages as
+    /// Faiss copies past them (peak memory: Faiss's index plus one chunk).
+    convenience init(mapped: IndexFile.Mapped) throws {
+        var raw: OpaquePointer?
+        try withExtendedLifetime(mapped.file) {
+            let payload = mapped.payload
+            try Self.check(codeContext: "index payload") { err in
+                fshim_deserialize_mapped(payload.baseAddress?.assumingMemoryBound(to: UInt8.self), payload.count, &raw, err)
+            }
+        }
+        guard let raw else { throw StasisError(.internalError, "Faiss returned no index") }
+        try self.init(handle: raw)
+    }
+
     var isTrained: Bool { fshim_is_trained(handle) != 0 }
     var count: Int { Int(fshim_ntotal(handle)) }
 

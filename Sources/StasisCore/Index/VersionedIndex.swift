@@ -269,8 +269,9 @@ public final class VersionedIndex: @unchecked Sendable {
     /// Opens an index saved by `save(to:)`.
     /// - Throws: `.io`, `.corruptFile` (not an index, truncated, checksum), `.unsupportedFormat`.
     public static func open(_ path: String) throws -> VersionedIndex {
-        let contents = try IndexFile.read(path)
-        let faiss = try FaissIndex(serialized: contents.payload)
+        let mapped = try IndexFile.read(path)
+        let contents = mapped.contents
+        let faiss = try FaissIndex(mapped: mapped)
         guard faiss.count == contents.slots.slotCount else {
             throw StasisError(.corruptFile,
                 "'\(path)': Faiss payload holds \(faiss.count) vectors but the header lists \(contents.slots.slotCount)")
