@@ -1346,13 +1346,13 @@ STASIS_API stasis_status stasis_index_wal_sequence(const stasis_index* index, ui
  * Rebuilds the index from its live vectors, dropping the slots of removed and replaced vectors
  * (which otherwise keep their space and search cost). Ids, versions and search defaults are kept;
  * Flat and IVF search results are unchanged (IVF codes are copied, not re-encoded), HNSW rebuilds
- * its graph (near-ties may reorder). Searches
+ * its graph (near-ties may reorder; over SQ codes the decoded vectors are re-encoded with the same
+ * trained quantizer, which gives back the same codes). Searches
  * continue during the rebuild; the new structure is swapped in under the exclusive lock.
  * *out_slots_reclaimed / *out_bytes_reclaimed (each may be NULL) receive the dead slots dropped
  * and the bytes the saved file shrinks by. Not logged (it changes no id or version). Needs
  * memory for a second copy of the index while it runs.
- * Errors: STASIS_ERROR_UNSUPPORTED for HNSW over SQ codes (its graph would be rebuilt from decoded
- * vectors: add the source vectors to a new index instead), STASIS_ERROR_OUT_OF_MEMORY.
+ * Errors: STASIS_ERROR_INVALID_ARGUMENT (NULL index), STASIS_ERROR_OUT_OF_MEMORY.
  */
 STASIS_API stasis_status stasis_index_compact(stasis_index* index, int64_t* out_slots_reclaimed,
                                               int64_t* out_bytes_reclaimed);

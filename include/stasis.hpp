@@ -642,8 +642,7 @@ class Index : public detail::Handle<stasis_index, stasis_index_free> {
         detail::check(stasis_index_wal_sequence(raw_, &out));
         return out;
     }
-    /** Rebuilds from the live vectors (stasis_index_compact); returns {slots, bytes} reclaimed.
-     *  Throws STASIS_ERROR_UNSUPPORTED for HNSW over SQ codes. */
+    /** Rebuilds from the live vectors (stasis_index_compact); returns {slots, bytes} reclaimed. */
     std::pair<int64_t, int64_t> compact() {
         int64_t slots = 0, bytes = 0;
         detail::check(stasis_index_compact(raw_, &slots, &bytes));

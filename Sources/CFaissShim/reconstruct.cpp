@@ -61,3 +61,30 @@ int fshim_ivf_compact(const fshim_index* index, const int64_t* new_slot, int64_t
         *out = new fshim_index(std::move(copy), index->kind);
     });
 }
+
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexScalarQuantizer.h>
+
+int fshim_hnsw_sq_empty_like(const fshim_index* index, fshim_index** out, char* err) {
+    *out = nullptr;
+    return guarded(err, FSHIM_INVALID, [&] {
+        const auto* source = dynamic_cast<const faiss::IndexHNSW*>(index->index.get());
+        const auto* codes = source ? dynamic_cast<const faiss::IndexScalarQuantizer*>(source->storage) : nullptr;
+        if (!codes) throw faiss::FaissException("not an HNSW index over SQ codes");
+        // Same dimension, metric, code type and links per node (M: the links of the levels
+        // above 0); the quantizer's trained ranges are copied, so re-encoding a decoded vector
+        // gives back its code (decode is the centre of the code's cell, encode truncates).
+        const int m = source->hnsw.nb_neighbors(1);
+        std::unique_ptr<faiss::IndexHNSWSQ> fresh(
+            new faiss::IndexHNSWSQ(static_cast<int>(source->d), codes->sq.qtype, m, source->metric_type));
+        auto* storage = dynamic_cast<faiss::IndexScalarQuantizer*>(fresh->storage);
+        if (!storage) throw faiss::FaissException("the new index has no SQ storage");
+        storage->sq.trained = codes->sq.trained;
+        storage->is_trained = codes->is_trained;
+        fresh->is_trained = source->is_trained;
+        fresh->hnsw.efConstruction = source->hnsw.efConstruction;
+        fresh->hnsw.efSearch = source->hnsw.efSearch;
+        *out = new fshim_index(std::unique_ptr<faiss::Index>(fresh.release()), index->kind);
+        (*out)->default_ef = index->default_ef;
+    });
+}

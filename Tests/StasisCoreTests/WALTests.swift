@@ -91,4 +91,32 @@ import Testing
         gap += WALRecord.encode(Self.entries()[1])  // sequence 9 after base 0
         #expect(throws: StasisError.self) { try WALRecord.scan(gap, dimension: Self.dimension, path: "t") }
     }
+
+    /// The interval flush syncs outside the log's lock: an append made while the fdatasync runs
+    /// goes through (before the fix it waited for the lock the flush held), is not counted as
+    /// synced by that flush, and is synced by the next one; every record reaches the file in order.
+    @Test func intervalFlushSyncsOutsideTheLockAndCoversOnlyEarlierRecords() throws {
+        let path = scratchDirectory() + "/interval.wal"
+        // An hour: the background flusher never wakes during the test; sync() is called by hand.
+        let log = try WriteAheadLog(path: path, syncMode: .interval(milliseconds: 3_600_000), baseSequence: 7)
+        let entries = Self.entries()
+        #expect(!log.hasUnsyncedRecords)
+        _ = try log.append(WALRecord.encode(entries[0]))
+        #expect(log.hasUnsyncedRecords)
+        var appendedDuringSync = false
+        log.afterSyncCapture = { [unowned log] in
+            appendedDuringSync = (try? log.append(WALRecord.encode(entries[1]))) != nil
+        }
+        log.sync()
+        log.afterSyncCapture = nil
+        #expect(appendedDuringSync)
+        #expect(log.hasUnsyncedRecords, "the record appended during the flush is still to be synced")
+        log.sync()
+        #expect(!log.hasUnsyncedRecords)
+        _ = try log.append(WALRecord.encode(entries[2]))
+        log.close()
+        let scan = try WALRecord.scan(try readFile(path), dimension: Self.dimension, path: path)
+        #expect(scan.baseSequence == 7)
+        #expect(scan.entries == entries)
+    }
 }

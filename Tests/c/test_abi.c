@@ -24,6 +24,8 @@ void test_gallery(void);  /* test_gallery.c */
 void test_wal(void);      /* test_wal.c */
 void test_concurrency_soak(void); /* test_concurrency.c */
 void test_sweep(void);            /* test_sweep.c */
+void test_faults(void);           /* test_faults.c */
+int faults_readonly_child(const char* dir); /* test_faults.c */
 
 
 #define DIM 32
@@ -439,6 +441,7 @@ static void test_thread_local_errors(void) {
 
 int main(int argc, char** argv) {
     if (argc == 4 && strcmp(argv[1], "--lifecycle") == 0) return hardening_lifecycle_child(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "--faults-readonly") == 0) return faults_readonly_child(argv[2]);
     /* scripts/soak.sh: only the concurrency soak, at the length STASIS_SOAK_* ask for. */
     if (argc == 3 && strcmp(argv[1], "--soak") == 0) {
         scratch = argv[2];
@@ -472,6 +475,7 @@ int main(int argc, char** argv) {
     test_wal();
     test_concurrency_soak();
     test_sweep();
+    test_faults();
     printf("C ABI tests: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -200,6 +200,55 @@ static void arrays(void) {
     put(seed("vecs", "two.ivecs"), "i", 1, iv, sizeof iv);
 }
 
+/* Write-ahead logs for fuzz_wal_open, made against an index like its fixture (dimension 4,
+ * ids 0..11 at version 1, no log before): three records (an add of two new ids, an upsert of
+ * id 3, a remove), the same with a zero byte after the last record (odd size: replayed on the
+ * harness's HNSW fixture), a torn one (the last record cut short), a corrupt one (a byte of the
+ * first record's payload flipped, intact records after it) and an empty log (header only). */
+static size_t slurp(const char* path, unsigned char* buf, size_t cap) {
+    FILE* f = fopen(path, "rb");
+    if (!f) { perror(path); exit(1); }
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+static void wal_logs(void) {
+    enum { D = 4, N = 12 };
+    float x[N * D];
+    int64_t ids[N];
+    for (int i = 0; i < N; i++) ids[i] = i;
+    fuzz_rng = 4242;
+    fuzz_fill(x, N * D);
+    stasis_wal_options o = STASIS_WAL_OPTIONS_INIT;
+    o.sync_mode = STASIS_WAL_SYNC_OFF;
+    stasis_index* index = NULL;
+    must(stasis_index_create(D, "Flat", &index), "wal index");
+    must(stasis_index_add(index, N, D, x, ids, 1), "wal base add");
+    char empty[1024];
+    snprintf(empty, sizeof empty, "%s", seed("wal_open", "empty.wal"));
+    remove(empty);
+    must(stasis_index_enable_wal(index, empty, &o), "enable empty");
+    must(stasis_index_disable_wal(index), "disable empty");
+    const char* three = seed("wal_open", "three.wal");
+    remove(three);
+    must(stasis_index_enable_wal(index, three, &o), "enable three");
+    float v[2 * D] = {1, 0, 0, 0, 0, 0.6f, 0.8f, 0};
+    int64_t added[2] = {100, 101}, upserted = 3, removed[2] = {0, 100};
+    must(stasis_index_add(index, 2, D, v, added, 2), "wal add");
+    must(stasis_index_add(index, 1, D, v + D, &upserted, 3), "wal upsert");
+    must(stasis_index_remove(index, 2, removed), "wal remove");
+    must(stasis_index_disable_wal(index), "disable three");
+    stasis_index_free(index);
+    static unsigned char log[1 << 16];
+    size_t n = slurp(three, log, sizeof log);
+    log[n] = 0;
+    put(seed("wal_open", "three-zero-tail.wal"), log, n + 1, NULL, 0);
+    put(seed("wal_open", "torn.wal"), log, n - 10, NULL, 0);
+    log[32 + 24 + 30] ^= 0x40;  /* inside the first record's payload (its ids) */
+    put(seed("wal_open", "corrupt.wal"), log, n, NULL, 0);
+}
+
 /* Size programs for fuzz_sizes: opcode byte then little-endian int64 arguments. */
 static void sizes(void) {
     for (int op = 0; op < 24; op++) {
@@ -224,6 +273,7 @@ int main(int argc, char** argv) {
     report_plan_gallery();
     arrays();
     sizes();
+    wal_logs();
     printf("seed corpora written under %s\n", root);
     return 0;
 }

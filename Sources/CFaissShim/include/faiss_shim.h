@@ -131,6 +131,12 @@ int fshim_reconstruct(const fshim_index* index, int64_t n, const int64_t* keys, 
 int fshim_ivf_compact(const fshim_index* index, const int64_t* new_slot, int64_t kept, fshim_index** out,
                       char* err);
 
+/// An empty HNSW index over SQ codes like `index` (dimension, metric, code type, links per node,
+/// efConstruction, efSearch) whose quantizer carries the same trained ranges, so adding the
+/// vectors fshim_reconstruct decodes from `index` stores the same codes again (compaction).
+/// The source is only read. FSHIM_INVALID when `index` is not HNSW over SQ codes.
+int fshim_hnsw_sq_empty_like(const fshim_index* index, fshim_index** out, char* err);
+
 /// CRC-32C of n bytes, continuing `crc` (0 to start): the write-ahead log's checksum. Uses SSE4.2
 /// when the CPU has it. Never fails.
 uint32_t fshim_crc32c(uint32_t crc, const void* data, size_t n);

@@ -143,6 +143,15 @@ final class FaissIndex: @unchecked Sendable {
         return try FaissIndex(handle: raw)
     }
 
+    /// An empty HNSW-over-SQ index with this one's structure and trained quantizer ranges, for
+    /// compaction: the vectors `reconstruct` decodes re-encode to the same codes in it.
+    func hnswSQEmptyCopy() throws -> FaissIndex {
+        var raw: OpaquePointer?
+        try Self.check(codeContext: "compact") { err in fshim_hnsw_sq_empty_like(handle, &raw, err) }
+        guard let raw else { throw StasisError(.internalError, "Faiss returned no index") }
+        return try FaissIndex(handle: raw)
+    }
+
     func serialized() throws -> [UInt8] {
         var data: UnsafeMutablePointer<UInt8>?
         var size = 0

@@ -11,10 +11,13 @@ public struct CompactionReport: Sendable, Equatable {
 /// Compaction: removed and replaced vectors keep their slots (Faiss's HNSW cannot delete) until
 /// the index is rebuilt from its live vectors.
 extension VersionedIndex {
-    /// Whether a rebuild can keep every stored vector exactly: Flat and HNSW over flat storage
-    /// (the vectors are read back), IVF of any codes (the codes are copied). HNSW over SQ codes
-    /// would have to re-encode decoded vectors into a new graph.
-    public var canCompact: Bool { !(factory.hasPrefix("HNSW") && factory.contains(",SQ")) }
+    /// Whether a rebuild keeps every stored vector exactly: always. Flat and HNSW over flat
+    /// storage read the vectors back; IVF of any codes copies the codes; HNSW over SQ codes
+    /// decodes its vectors and re-encodes them with the same trained quantizer ranges, which
+    /// gives back the same codes (a decoded value is the centre of its code's cell).
+    public var canCompact: Bool { true }
+
+    private var isHNSWOverSQ: Bool { factory.hasPrefix("HNSW") && factory.contains(",SQ") }
 
     /// Rebuilds the Faiss index from the live vectors, in slot order, dropping dead slots; ids,
     /// versions and search defaults are kept, as are search results for Flat and IVF (HNSW
@@ -22,15 +25,9 @@ extension VersionedIndex {
     /// searches continue; it is swapped in under the exclusive lock. A mutation that lands during
     /// the build makes it start over (after two tries, the rebuild holds the exclusive lock).
     /// Not logged: it changes no id or version, so a write-ahead log stays valid.
-    /// - Throws: `.unsupported` for HNSW over SQ codes (rebuild from the source vectors instead);
-    ///   `.outOfMemory`.
+    /// - Throws: `.outOfMemory`.
     public func compact() throws -> CompactionReport {
-        guard canCompact else {
-            throw StasisError(.unsupported,
-                "compaction of '\(factory)' would re-encode its SQ codes into a new graph; "
-                + "add the source vectors to a new index instead")
-        }
-        return try compactionLock.writing {
+        try compactionLock.writing {
             for _ in 0..<2 {
                 let (marker, built) = try lock.reading { ((slots.slotCount, slots.liveCount), try rebuild()) }
                 let report: CompactionReport? = lock.writing {
@@ -60,7 +57,9 @@ extension VersionedIndex {
             fresh = try faiss.ivfCompacted(newSlot: newSlot, kept: live.count)
         } else {
             let vectors = try faiss.reconstruct(live.map { Int64($0) }, dimension: dimension)
-            fresh = try FaissIndex(dimension: dimension, factory: factory)
+            // HNSW over SQ: an empty copy keeping the trained quantizer, so the decoded vectors
+            // re-encode to the codes they came from; the graph is built anew over them.
+            fresh = isHNSWOverSQ ? try faiss.hnswSQEmptyCopy() : try FaissIndex(dimension: dimension, factory: factory)
             if !live.isEmpty {
                 try fresh.add(UnitRows(alreadyUnit: vectors, count: live.count, dimension: dimension))
             }

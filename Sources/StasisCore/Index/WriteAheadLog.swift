@@ -16,7 +16,11 @@ public enum WALSyncMode: Sendable, Equatable {
 ///
 /// Thread safety: appends and rollbacks come from `VersionedIndex` under its exclusive lock; the
 /// interval flusher and `close` may run concurrently with them, so descriptor use is serialised
-/// by `mutex`. The file is locked with flock so two indexes cannot append to one log.
+/// by `mutex`. An interval flush holds `mutex` only to take a duplicate of the descriptor and
+/// note how many appends it covers; the fdatasync itself runs outside it, so writers never wait
+/// for the disk in interval mode. `syncing` serialises flushes with each other and with `close`
+/// (which therefore never returns while a flush still holds the file and its flock).
+/// The file is locked with flock so two indexes cannot append to one log.
 final class WriteAheadLog: @unchecked Sendable {
     let path: String
     let syncMode: WALSyncMode
@@ -24,7 +28,12 @@ final class WriteAheadLog: @unchecked Sendable {
     private var descriptor: Int32
     private var length: Int
     private var dirty = false
+    /// Appends so far; a flush clears `dirty` only if none came after the point it covers.
+    private var appends: UInt64 = 0
+    private let syncing = ReadWriteLock()
     private var closed = false
+    /// Tests only: runs inside `sync()` after the lock is released, before the fdatasync.
+    var afterSyncCapture: (() -> Void)?
     /// Set when the interval flusher could not start: every append syncs instead.
     private var fallbackSync = false
 
@@ -102,6 +111,7 @@ final class WriteAheadLog: @unchecked Sendable {
             }
             length = before + record.count
             dirty = true
+            appends &+= 1
             return before
         }
     }
@@ -116,13 +126,36 @@ final class WriteAheadLog: @unchecked Sendable {
         }
     }
 
-    /// Forces appended records to disk now (interval flushes, checkpoints and close use it).
+    /// Forces the records appended before the call to disk (interval flushes and checkpoints use
+    /// it). The fdatasync runs on a duplicate of the descriptor outside `mutex`, so appends go on
+    /// meanwhile: a duplicate shares the open file, so it syncs every byte written to it before the
+    /// call, and stays valid even if `restart` replaces the descriptor meanwhile. Records appended
+    /// during the sync keep the log dirty for the next flush. A failed sync keeps it dirty too.
     func sync() {
-        mutex.writing {
-            guard descriptor >= 0, dirty else { return }
-            if fdatasync(descriptor) == 0 { dirty = false }
+        syncing.writing {
+            let target: (descriptor: Int32, appends: UInt64)? = mutex.writing {
+                guard descriptor >= 0, dirty else { return nil }
+                let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+                guard copy >= 0 else {
+                    // No descriptor to spare: sync under the lock as a fallback.
+                    if fdatasync(descriptor) == 0 { dirty = false }
+                    return nil
+                }
+                return (copy, appends)
+            }
+            guard let target else { return }
+            afterSyncCapture?()
+            let synced = fdatasync(target.descriptor) == 0
+            Glibc.close(target.descriptor)
+            guard synced else { return }
+            mutex.writing {
+                if appends == target.appends { dirty = false }
+            }
         }
     }
+
+    /// Whether records were appended since the last successful sync (tests).
+    var hasUnsyncedRecords: Bool { mutex.writing { dirty } }
 
     /// Replaces the file by an empty log continuing after `baseSequence` (a checkpoint has
     /// saved everything up to it). The new file is written atomically: a crash leaves either
@@ -140,12 +173,14 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// Syncs and closes; later appends fail. Idempotent.
     func close() {
-        mutex.writing {
-            closed = true
-            guard descriptor >= 0 else { return }
-            if dirty { fdatasync(descriptor) }
-            Glibc.close(descriptor)
-            descriptor = -1
+        syncing.writing {
+            mutex.writing {
+                closed = true
+                guard descriptor >= 0 else { return }
+                if dirty { fdatasync(descriptor) }
+                Glibc.close(descriptor)
+                descriptor = -1
+            }
         }
     }
 

@@ -290,8 +290,8 @@ class Index(Handle):
     def compact(self):
         """Rebuilds the index from its live vectors, dropping removed and replaced slots; ids,
         versions and Flat / IVF results are kept; searches may run meanwhile. Returns
-        ``{"slots_reclaimed": int, "bytes_reclaimed": int}``. Raises ``UnsupportedError`` for HNSW
-        over SQ codes."""
+        ``{"slots_reclaimed": int, "bytes_reclaimed": int}``. HNSW over SQ codes re-encodes the
+        decoded vectors with its trained quantizer (the same codes) and rebuilds the graph."""
         slots, size = ctypes.c_int64(), ctypes.c_int64()
         check(lib.stasis_index_compact(self._h, ctypes.byref(slots), ctypes.byref(size)))
         return {"slots_reclaimed": slots.value, "bytes_reclaimed": size.value}
