@@ -49,6 +49,42 @@ def _load():
     )
 
 
+#: CPU feature flags (as /proc/cpuinfo spells them) that OpenBLAS's kernels need, best first.
+_OPENBLAS_CORES = (
+    ("SkylakeX", {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}),
+    ("Haswell", {"avx2", "fma"}),
+)
+
+
+def openblas_core_for(flags):
+    """The OPENBLAS_CORETYPE whose kernels the CPU flags support (None: leave OpenBLAS to choose).
+
+    Debian's OpenBLAS 0.3.21 picks its kernels by CPU model number and falls back to the SSE3
+    "Prescott" kernels on models it does not know (common under virtual machines that report a
+    generic Xeon): every product then runs 4-5x slower (docs/benchmarks.md). Choosing by the
+    instruction sets the CPU reports is what newer OpenBLAS releases do themselves."""
+    for core, needed in _OPENBLAS_CORES:
+        if needed <= set(flags):
+            return core
+    return None
+
+
+def _choose_openblas_core():
+    # OpenBLAS reads the variable once, when it is loaded with libstasis.so just below; a value the
+    # caller set is never overridden. Linux only (elsewhere there is no /proc/cpuinfo).
+    if "OPENBLAS_CORETYPE" in os.environ or os.environ.get("STASIS_OPENBLAS_AUTO") == "0":
+        return
+    try:
+        with open("/proc/cpuinfo") as info:
+            flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    except OSError:
+        return
+    core = openblas_core_for(flags)
+    if core:
+        os.environ["OPENBLAS_CORETYPE"] = core
+
+
+_choose_openblas_core()
 lib, path = _load()
 
 
