@@ -105,16 +105,27 @@ static void spaces_encoders_adapters(void) {
     float src[N * 5], dst[N * 3];
     fuzz_fill(src, N * 5);
     fuzz_fill(dst, N * 3);
-    const char* kinds[3] = {"procrustes", "ridge", "lowrank"};
-    const char* files[3] = {"procrustes.safetensors", "ridge.safetensors", "lowrank.safetensors"};
-    for (int k = 0; k < 3; k++) {
+    const char* kinds[6] = {"procrustes", "ridge", "lowrank", "orthogonal", "mlp", "local"};
+    const char* files[6] = {"procrustes.safetensors", "ridge.safetensors", "lowrank.safetensors",
+                            "orthogonal.safetensors", "mlp.safetensors", "local.safetensors"};
+    for (int k = 0; k < 6; k++) {
         stasis_adapter* a = NULL;
         stasis_adapter_options ao = STASIS_ADAPTER_OPTIONS_INIT;
         ao.source_space = k == 0 ? "0123456789abcdef" : NULL;
+        if (k == 4) ao.hidden = 4, ao.epochs = 1;  /* small tensors: mutations reach the shapes */
+        if (k == 5) ao.clusters = 2;
         must(stasis_adapter_fit(kinds[k], 2, 1, N, 5, src, 3, dst, &ao, &a), kinds[k]);
         must(stasis_adapter_save(a, seed("adapter_open", files[k])), "save adapter");
         stasis_adapter_free(a);
     }
+    /* An unpaired fit: its file carries adapter.fit = unpaired and no training pairs. */
+    stasis_adapter* u = NULL;
+    stasis_adapter_options uo = STASIS_ADAPTER_OPTIONS_INIT;
+    uo.clusters = 2;
+    uo.epochs = 1;
+    must(stasis_adapter_fit_unpaired(2, 1, N / 2, 5, src, N / 2, 3, dst + (N / 2) * 3, &uo, &u), "unpaired");
+    must(stasis_adapter_save(u, seed("adapter_open", "unpaired.safetensors")), "save unpaired adapter");
+    stasis_adapter_free(u);
 }
 
 static void report_plan_gallery(void) {
