@@ -48,16 +48,29 @@ enum WALRecord {
     }
 
     static func encode(_ entry: Entry) -> [UInt8] {
+        frame(payload(sequence: entry.sequence, operation: entry.operation.rawValue, version: entry.version,
+                      ids: entry.ids, dimension: entry.dimension, vectors: entry.vectors))
+    }
+
+    /// The payload layout above, shared by the index log and the gallery log (which differ only in
+    /// their operation codes and in where a record's width comes from).
+    static func payload(sequence: UInt64, operation: UInt8, version: UInt32, ids: [Int64], dimension: Int,
+                        vectors: [Float]) -> [UInt8] {
         var payload = [UInt8]()
-        payload.reserveCapacity(fixedPayloadLength + entry.ids.count * 8 + entry.vectors.count * 4)
-        append(entry.sequence, to: &payload)
-        payload.append(contentsOf: [entry.operation.rawValue, 0, 0, 0])
-        append(entry.version, to: &payload)
-        append(UInt64(entry.ids.count), to: &payload)
-        append(UInt32(truncatingIfNeeded: entry.dimension), to: &payload)
+        payload.reserveCapacity(fixedPayloadLength + ids.count * 8 + vectors.count * 4)
+        append(sequence, to: &payload)
+        payload.append(contentsOf: [operation, 0, 0, 0])
+        append(version, to: &payload)
+        append(UInt64(ids.count), to: &payload)
+        append(UInt32(truncatingIfNeeded: dimension), to: &payload)
         append(UInt32(0), to: &payload)
-        entry.ids.withUnsafeBytes { payload.append(contentsOf: $0) }
-        entry.vectors.withUnsafeBytes { payload.append(contentsOf: $0) }
+        ids.withUnsafeBytes { payload.append(contentsOf: $0) }
+        vectors.withUnsafeBytes { payload.append(contentsOf: $0) }
+        return payload
+    }
+
+    /// A record: the checksummed length and payload checksum, then the payload.
+    static func frame(_ payload: [UInt8]) -> [UInt8] {
         var head = [UInt8]()
         append(UInt64(payload.count), to: &head)
         append(checksum(payload), to: &head)
@@ -77,6 +90,19 @@ enum WALRecord {
     /// with nothing after it, or only zero bytes left) is dropped; damage with intact bytes after
     /// it, a bad header, or records out of sequence are `.corruptFile`.
     static func scan(_ bytes: [UInt8], dimension: Int, path: String) throws -> Scan {
+        let (base, entries, validLength) = try scanFrames(bytes, path: path, sequence: \.sequence) { payload, offset in
+            try decode(payload, dimension: dimension, path: path, offset: offset)
+        }
+        return Scan(baseSequence: base, entries: entries, validLength: validLength)
+    }
+
+    /// The header check and the framing walk of `scan`, for any payload decoder: returns the base
+    /// sequence, the decoded records (each checked to follow the previous one's sequence) and
+    /// where the intact part ends. `decode` gets a payload and its record's byte offset.
+    static func scanFrames<Decoded>(
+        _ bytes: [UInt8], path: String, sequence: (Decoded) -> UInt64,
+        decode: ([UInt8], Int) throws -> Decoded
+    ) throws -> (baseSequence: UInt64, entries: [Decoded], validLength: Int) {
         guard bytes.count >= headerLength, Array(bytes[0..<8]) == magic else {
             throw StasisError(.corruptFile, "'\(path)' is not a Stasis write-ahead log (missing or wrong header)")
         }
@@ -89,7 +115,7 @@ enum WALRecord {
                 "'\(path)' uses write-ahead log format \(format); this library reads \(formatVersion)")
         }
         let base = load(bytes, 16, UInt64.self)
-        var entries = [Entry]()
+        var entries = [Decoded]()
         var offset = headerLength
         while offset < bytes.count {
             let remaining = bytes.count - offset
@@ -110,15 +136,15 @@ enum WALRecord {
                     "'\(path)': write-ahead log record at byte \(offset) fails its checksum and intact records follow")
             }
             let expected = base &+ UInt64(entries.count) &+ 1
-            let entry = try decode(payload, dimension: dimension, path: path, offset: offset)
-            guard entry.sequence == expected else {
+            let entry = try decode(payload, offset)
+            guard sequence(entry) == expected else {
                 throw StasisError(.corruptFile,
-                    "'\(path)': write-ahead log record at byte \(offset) has sequence \(entry.sequence), expected \(expected)")
+                    "'\(path)': write-ahead log record at byte \(offset) has sequence \(sequence(entry)), expected \(expected)")
             }
             entries.append(entry)
             offset = end
         }
-        return Scan(baseSequence: base, entries: entries, validLength: offset)
+        return (base, entries, offset)
     }
 
     private static func decode(_ payload: [UInt8], dimension: Int, path: String, offset: Int) throws -> Entry {
@@ -130,35 +156,42 @@ enum WALRecord {
         let n = Int(count)
         let width = operation == .add ? dimension : 0
         guard recordDimension == width, n > 0 else { throw bad }
-        guard payload.count == fixedPayloadLength + n * 8 + n * width * 4 else { throw bad }
+        let (ids, vectors) = try body(payload, count: n, width: width, otherwise: bad)
+        return Entry(
+            sequence: load(payload, 0, UInt64.self), operation: operation, version: load(payload, 12, UInt32.self),
+            ids: ids, dimension: width, vectors: vectors)
+    }
+
+    /// The ids and rows after the fixed payload fields, once count and width are known: throws
+    /// `error` unless the payload is exactly that long, every id is >= 0 and every value finite.
+    static func body(_ payload: [UInt8], count n: Int, width: Int, otherwise error: StasisError) throws -> ([Int64], [Float]) {
+        guard payload.count == fixedPayloadLength + n * 8 + n * width * 4 else { throw error }
         var ids = [Int64](repeating: 0, count: n)
         ids.withUnsafeMutableBytes { target in
             payload.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[32..<(32 + n * 8)])) }
         }
-        guard ids.allSatisfy({ $0 >= 0 }) else { throw bad }
+        guard ids.allSatisfy({ $0 >= 0 }) else { throw error }
         var vectors = [Float](repeating: 0, count: n * width)
         vectors.withUnsafeMutableBytes { target in
             payload.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[(32 + n * 8)...])) }
         }
-        guard vectors.allSatisfy({ $0.isFinite }) else { throw bad }
-        return Entry(
-            sequence: load(payload, 0, UInt64.self), operation: operation, version: load(payload, 12, UInt32.self),
-            ids: ids, dimension: width, vectors: vectors)
+        guard vectors.allSatisfy({ $0.isFinite }) else { throw error }
+        return (ids, vectors)
     }
 
     private static func onlyZeros(_ bytes: [UInt8], from offset: Int) -> Bool {
         bytes[offset...].allSatisfy { $0 == 0 }
     }
 
-    private static func checksum(_ bytes: [UInt8]) -> UInt64 {
+    static func checksum(_ bytes: [UInt8]) -> UInt64 {
         UInt64(bytes.withUnsafeBytes { fshim_crc32c(0, $0.baseAddress, $0.count) })
     }
 
-    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+    static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    private static func load<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int, _: T.Type) -> T {
+    static func load<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int, _: T.Type) -> T {
         var value: T = 0
         withUnsafeMutableBytes(of: &value) { target in
             bytes.withUnsafeBytes {
