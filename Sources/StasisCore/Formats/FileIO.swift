@@ -106,19 +106,29 @@ final class AtomicFileWriter {
     }
 }
 
-/// Reads up to `limit` bytes from the start of a file (all of it when `limit` is nil).
-func readFile(_ path: String, limit: Int? = nil) throws -> [UInt8] {
+/// Opens a regular file read-only and returns its descriptor (the caller closes it) and size.
+/// Throws `.io` naming the path when it cannot be opened or stat'ed, or is not a regular file.
+func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int) {
     let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw StasisError(.io, "cannot open '\(path)': \(systemErrorText())") }
-    defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0 else {
-        throw StasisError(.io, "cannot stat '\(path)': \(systemErrorText())")
+        let reason = systemErrorText()
+        close(descriptor)
+        throw StasisError(.io, "cannot stat '\(path)': \(reason)")
     }
     guard (status.st_mode & S_IFMT) == S_IFREG else {
+        close(descriptor)
         throw StasisError(.io, "'\(path)' is not a regular file")
     }
-    let size = min(Int(status.st_size), limit ?? Int.max)
+    return (descriptor, Int(status.st_size))
+}
+
+/// Reads up to `limit` bytes from the start of a file (all of it when `limit` is nil).
+func readFile(_ path: String, limit: Int? = nil) throws -> [UInt8] {
+    let (descriptor, fileSize) = try openRegularFile(path)
+    defer { close(descriptor) }
+    let size = min(fileSize, limit ?? Int.max)
     var bytes = [UInt8](repeating: 0, count: size)
     var offset = 0
     try bytes.withUnsafeMutableBytes { buffer in

@@ -17,17 +17,9 @@ final class MappedFile {
     /// - Throws: `.io` when the file cannot be opened, is not a regular file or cannot be mapped.
     init(path: String) throws {
         self.path = path
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw StasisError(.io, "cannot open '\(path)': \(systemErrorText())") }
+        let (descriptor, size) = try openRegularFile(path)
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw StasisError(.io, "cannot stat '\(path)': \(systemErrorText())")
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw StasisError(.io, "'\(path)' is not a regular file")
-        }
-        count = Int(status.st_size)
+        count = size
         guard count > 0 else {
             base = nil
             return
