@@ -233,18 +233,7 @@ public func stasis_backfill_plan_neighbourhood(
     _ pointer: OpaquePointer?, _ from: UInt32, _ to: UInt32, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?,
     _ ids: UnsafePointer<Int64>?, _ forward: OpaquePointer?, _ neighbours: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-    boundary {
-        try PlanHandle.produce(into: out) {
-            let target = try gallery(pointer)
-            let adapter = try AdapterHandle.object(forward, "adapter")
-            let rows = try Arguments.count(n), dim = try width(dimension, of: from, in: target, "vectors")
-            guard neighbours >= 0, neighbours <= 1024 else { throw StasisError(.invalidArgument, "neighbours must be in 0...1024 (0 = 10)") }
-            return BackfillPlanBox(try BackfillPlanner.neighbourhood(
-                gallery: target, from: from, to: to, ids: try Arguments.array(ids, rows: rows, "ids"),
-                vectors: try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim, adapter: adapter,
-                neighbours: neighbours == 0 ? 10 : Int(neighbours)))
-        }
-    }
+    neighbourPlan(pointer, from, to, n, dimension, vectors, ids, forward, neighbours, out, BackfillPlanner.neighbourhood)
 }
 
 @_cdecl("stasis_backfill_plan_hubs")
@@ -252,16 +241,26 @@ public func stasis_backfill_plan_hubs(
     _ pointer: OpaquePointer?, _ from: UInt32, _ to: UInt32, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?,
     _ ids: UnsafePointer<Int64>?, _ forward: OpaquePointer?, _ neighbours: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
+    neighbourPlan(pointer, from, to, n, dimension, vectors, ids, forward, neighbours, out, BackfillPlanner.hubs)
+}
+
+/// Shared body of the two plans that rank items by their neighbourhood after a forward adapter
+/// (same arguments, same checks; only the ranking differs).
+private func neighbourPlan(
+    _ pointer: OpaquePointer?, _ from: UInt32, _ to: UInt32, _ n: Int64, _ dimension: Int64, _ vectors: UnsafePointer<Float>?,
+    _ ids: UnsafePointer<Int64>?, _ forward: OpaquePointer?, _ neighbours: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ policy: (MixedGallery, UInt32, UInt32, [Int64], [Float], Int, Adapter, Int) throws -> BackfillPlan
+) -> Int32 {
     boundary {
         try PlanHandle.produce(into: out) {
             let target = try gallery(pointer)
             let adapter = try AdapterHandle.object(forward, "adapter")
             let rows = try Arguments.count(n), dim = try width(dimension, of: from, in: target, "vectors")
             guard neighbours >= 0, neighbours <= 1024 else { throw StasisError(.invalidArgument, "neighbours must be in 0...1024 (0 = 10)") }
-            return BackfillPlanBox(try BackfillPlanner.hubs(
-                gallery: target, from: from, to: to, ids: try Arguments.array(ids, rows: rows, "ids"),
-                vectors: try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dimension: dim, adapter: adapter,
-                neighbours: neighbours == 0 ? 10 : Int(neighbours)))
+            return BackfillPlanBox(try policy(
+                target, from, to, try Arguments.array(ids, rows: rows, "ids"),
+                try Arguments.array(vectors, rows: rows, dimension: dim, "vectors"), dim, adapter,
+                neighbours == 0 ? 10 : Int(neighbours)))
         }
     }
 }
