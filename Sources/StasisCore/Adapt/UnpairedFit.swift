@@ -122,22 +122,21 @@ extension Adapter {
     /// Rows as unit vectors of their cosines to `anchors` (centred per anchor first, so a
     /// direction every row shares does not dominate).
     private static func relative(_ rows: DenseMatrix, to anchors: DenseMatrix) -> [Float] {
-        var unitRows = rows
-        for r in 0..<rows.rows {
+        let similarities = unitRows(rows).multiplied(by: anchors, otherTransposed: true)
+        return floats(unitRows(similarities.centered(similarities.columnMeans)))
+    }
+
+    /// Rows scaled to unit length; a zero row stays zero (centred rows may be, and are then
+    /// simply similar to nothing).
+    private static func unitRows(_ matrix: DenseMatrix) -> DenseMatrix {
+        var result = matrix
+        for r in 0..<matrix.rows {
             var norm = 0.0
-            for c in 0..<rows.columns { norm += rows[r, c] * rows[r, c] }
+            for c in 0..<matrix.columns { norm += matrix[r, c] * matrix[r, c] }
             let scale = norm > 0 ? 1 / norm.squareRoot() : 0
-            for c in 0..<rows.columns { unitRows[r, c] *= scale }
+            for c in 0..<matrix.columns { result[r, c] *= scale }
         }
-        let similarities = unitRows.multiplied(by: anchors, otherTransposed: true)
-        var result = similarities.centered(similarities.columnMeans)
-        for r in 0..<result.rows {
-            var norm = 0.0
-            for c in 0..<result.columns { norm += result[r, c] * result[r, c] }
-            let scale = norm > 0 ? 1 / norm.squareRoot() : 0
-            for c in 0..<result.columns { result[r, c] *= scale }
-        }
-        return floats(result)
+        return result
     }
 
     /// For each row of `queries` (n × w floats), the mean of the `values` rows whose `keys`
