@@ -4,10 +4,8 @@
  * index, odd an HNSW8 one (HNSW keeps dead slots for removed and replaced vectors), both of
  * dimension 4, saved without a log (sequence 0) and holding ids 0..11 at version 1.
  *
- * Every header and record is CRC-32C checksummed, so almost every mutation would stop at a
- * checksum: each input is tried as it is and, when it starts with the log magic, again with the
- * header's and every record's checksums recomputed (layout in docs/durability.md), which takes
- * mutations on to the record fields, the sequence checks and the replay itself.
+ * Each input is tried as it is and again with its checksums recomputed (fuzz_fix_checksums),
+ * which takes mutations past the checksums to the record fields, the sequence checks and replay.
  *
  * Checked on every input, beyond "no crash, no sanitizer report":
  * - the status is OK (replayed, a torn tail dropped) or CORRUPT_FILE or UNSUPPORTED_FORMAT, with
@@ -20,38 +18,6 @@
 #include <stdbool.h>
 
 enum { DIM = 4, ITEMS = 12 };
-
-static uint32_t crc32c(const uint8_t* p, size_t n) {
-    uint32_t crc = ~0u;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
-
-static void put_checksum(uint8_t* at, const uint8_t* p, size_t n) {
-    uint64_t c = crc32c(p, n);
-    memcpy(at, &c, 8);
-}
-
-/* Recomputes the header's and every record's checksums in place, walking records by their length
- * fields; returns 0 when the input is not a log. */
-static int fix_checksums(uint8_t* d, size_t size) {
-    enum { HEADER = 32, RECORD = 24 };
-    if (size < HEADER || memcmp(d, "STASISWL", 8) != 0) return 0;
-    put_checksum(d + 24, d, 24);
-    size_t offset = HEADER;
-    while (size - offset >= RECORD) {
-        uint64_t length;
-        memcpy(&length, d + offset, 8);
-        if (length > size - offset - RECORD) break;
-        put_checksum(d + offset + 8, d + offset + RECORD, (size_t)length);
-        put_checksum(d + offset + 16, d + offset, 16);
-        offset += RECORD + (size_t)length;
-    }
-    return 1;
-}
 
 static char base_path[2][512];
 
@@ -160,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     exercise(data, size);
     uint8_t* copy = malloc(size ? size : 1);
     memcpy(copy, data, size);
-    if (fix_checksums(copy, size)) exercise(copy, size);
+    if (fuzz_fix_checksums(copy, size)) exercise(copy, size);
     free(copy);
     return 0;
 }

@@ -260,6 +260,48 @@ static void wal_logs(void) {
     put(seed("wal_open", "corrupt.wal"), log, n, NULL, 0);
 }
 
+/* Logs for fuzz_gallery_wal_open, made against its fixture (fuzz_make_gallery, saved without a
+ * log): three records (an upsert of two new ids at version 1, an upsert moving id 5 to version 2,
+ * a remove of a version-1 and a version-2 id), the same with a zero byte after it, torn, corrupt
+ * (a byte of the first record's ids flipped), empty, and the index log of fuzz_wal_open (refused
+ * as the log of another kind of object). */
+static void gallery_wal_logs(void) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/gallery-wal-dir", fuzz_dir());
+    stasis_gallery* g = fuzz_make_gallery(dir);
+    if (!g) exit(1);
+    stasis_wal_options o = STASIS_WAL_OPTIONS_INIT;
+    o.sync_mode = STASIS_WAL_SYNC_OFF;
+    char empty[1024];
+    snprintf(empty, sizeof empty, "%s", seed("gallery_wal_open", "empty.wal"));
+    remove(empty);
+    must(stasis_gallery_enable_wal(g, empty, &o), "gallery enable empty");
+    must(stasis_gallery_disable_wal(g), "gallery disable empty");
+    char three[1024];
+    snprintf(three, sizeof three, "%s", seed("gallery_wal_open", "three.wal"));
+    remove(three);
+    must(stasis_gallery_enable_wal(g, three, &o), "gallery enable three");
+    const float v[2 * 4] = {1, 0, 0, 0, 0, 0.6f, 0.8f, 0};
+    const float w[6] = {0, 0, 1, 0, 0, 0};
+    int64_t added[2] = {100, 101}, moved = 5, removed[2] = {7, 1};
+    must(stasis_gallery_upsert(g, 2, 4, v, added, 1), "gallery wal upsert v1");
+    must(stasis_gallery_upsert(g, 1, 6, w, &moved, 2), "gallery wal upsert v2");
+    must(stasis_gallery_remove(g, 2, removed), "gallery wal remove");
+    must(stasis_gallery_disable_wal(g), "gallery disable three");
+    stasis_gallery_free(g);
+    static unsigned char log[1 << 16];
+    size_t n = slurp(three, log, sizeof log);
+    log[n] = 0;
+    put(seed("gallery_wal_open", "three-zero-tail.wal"), log, n + 1, NULL, 0);
+    put(seed("gallery_wal_open", "torn.wal"), log, n - 10, NULL, 0);
+    log[32 + 24 + 34] ^= 0x40;  /* inside the first record's payload (its ids) */
+    put(seed("gallery_wal_open", "corrupt.wal"), log, n, NULL, 0);
+    char index_log[1024];
+    snprintf(index_log, sizeof index_log, "%s", seed("wal_open", "three.wal"));
+    n = slurp(index_log, log, sizeof log);
+    put(seed("gallery_wal_open", "index.wal"), log, n, NULL, 0);
+}
+
 /* Size programs for fuzz_sizes: opcode byte then little-endian int64 arguments. */
 static void sizes(void) {
     for (int op = 0; op < 24; op++) {
@@ -285,6 +327,7 @@ int main(int argc, char** argv) {
     arrays();
     sizes();
     wal_logs();
+    gallery_wal_logs();
     printf("seed corpora written under %s\n", root);
     return 0;
 }
