@@ -77,4 +77,22 @@ import Glibc
         #expect(wide.count == 0)
         #expect(code { try wide.enableWAL(path: wal, syncMode: .interval(milliseconds: 0)) } == .invalidArgument)
     }
+
+    /// Rows that are not zero yet cannot be normalised in float32 (squared norm overflows or
+    /// underflows): refused before any record is applied, like a zero row, not half-way through
+    /// the replay (found by reading the replay checks against UnitRows while writing the gallery
+    /// log's fuzz harness).
+    @Test func rowsTheAddWouldRefuseAreCaughtBeforeReplay() throws {
+        let (dir, wal) = try logged(scratchDirectory())
+        let intact = try readFile(wal, limit: 1 << 20)
+        for value: Float in [1e30, 1e-30] {
+            let crafted = GalleryWALRecord.Entry(
+                sequence: 4, operation: .upsert, version: 1, ids: [40], dimension: 8,
+                vectors: [Float](repeating: value, count: 8))
+            try AtomicFile.write(intact + GalleryWALRecord.encode(crafted), to: wal)
+            let refused = try MixedGallery.open(dir)
+            #expect(code { try refused.enableWAL(path: wal, syncMode: .everyCall) } == .corruptFile)
+            #expect(refused.count == 0 && refused.lastWALSequence == 0 && refused.walPath == nil)
+        }
+    }
 }

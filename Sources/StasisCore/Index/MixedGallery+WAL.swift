@@ -109,9 +109,13 @@ extension MixedGallery {
                 guard version.dimension == entry.dimension else {
                     throw refuse("version \(entry.version) has \(version.dimension) dimensions, the record \(entry.dimension)")
                 }
-                for row in 0..<entry.ids.count {
-                    let values = entry.vectors[(row * entry.dimension)..<((row + 1) * entry.dimension)]
-                    guard values.contains(where: { $0 != 0 }) else { throw refuse("a zero row") }
+                // The add's own rule (UnitRows: a finite, positive squared norm in float32), not
+                // just "non-zero": rows too large or too small to normalise pass a zero check,
+                // then fail in the add after earlier records were applied.
+                do {
+                    _ = try UnitRows(entry.vectors, count: entry.ids.count, dimension: entry.dimension, role: "row")
+                } catch let error as StasisError {
+                    throw refuse(error.message)
                 }
                 live.formUnion(entry.ids)
             case .remove:
