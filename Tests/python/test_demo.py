@@ -135,7 +135,7 @@ def test_legacy_stage_matches_a_direct_computation(demo, corpus):
     top1 = legacy["top1"]
     assert (top1["oldOld"], top1["newOld"], top1["newNew"]) == pytest.approx(expected, abs=1e-12)
     names = [p["name"] for p in legacy["policies"]]
-    assert names == ["random", "predicted-error", "neighbourhood"]
+    assert names == ["random", "predicted-error", "neighbourhood", "hubs"]
     for p in legacy["policies"]:
         assert p["fractions"][0] == 0 and p["fractions"][-1] == 1 and len(p["fractions"]) == 5
         # Before any re-encoding every order searches the same gallery; after all of it, too.

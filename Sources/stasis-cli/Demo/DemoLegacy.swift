@@ -82,7 +82,7 @@ struct DemoLegacy {
         var policies: [Policy] = []
         let errorModel = try AdapterErrorModel.fit(
             adapter: forward, source: data.rows(pairRows, of: data.old), target: data.rows(pairRows, of: data.new), count: pairRows.count)
-        for name in ["random", "predicted-error", "neighbourhood"] {
+        for name in ["random", "predicted-error", "neighbourhood", "hubs"] {
             let gallery = try legacyGallery()
             let plan: BackfillPlan
             switch name {
@@ -90,8 +90,11 @@ struct DemoLegacy {
             case "predicted-error":
                 plan = try BackfillPlanner.predictedError(
                     gallery: gallery, from: 1, to: 2, ids: ids, vectors: oldVectors, dimension: dOld, model: errorModel)
-            default:
+            case "neighbourhood":
                 plan = try BackfillPlanner.neighbourhood(
+                    gallery: gallery, from: 1, to: 2, ids: ids, vectors: oldVectors, dimension: dOld, adapter: forward)
+            default:
+                plan = try BackfillPlanner.hubs(
                     gallery: gallery, from: 1, to: 2, ids: ids, vectors: oldVectors, dimension: dOld, adapter: forward)
             }
             let curve = try BackfillMeasurement.curve(

@@ -131,7 +131,7 @@ struct DemoPage {
             svg += "<line x1=\"\(left)\" y1=\"\(py(v))\" x2=\"\(width - right)\" y2=\"\(py(v))\" class=\"grid\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(py(v) + 4)\" class=\"legend\" text-anchor=\"end\">\(F.percent(v))</text>"
         }
-        let colours = ["random": "#94a3b8", "predicted-error": "#f97316", "neighbourhood": "#2563eb"]
+        let colours = ["random": "#94a3b8", "predicted-error": "#f97316", "neighbourhood": "#2563eb", "hubs": "#16a34a"]
         for (n, policy) in policies.enumerated() {
             let colour = colours[policy.name] ?? "#16a34a"
             let points = zip(policy.fractions, policy.values).map { "\(px($0)),\(py($1))" }.joined(separator: " ")
