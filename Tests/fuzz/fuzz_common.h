@@ -108,4 +108,25 @@ static inline int fuzz_fix_checksums(uint8_t* d, size_t size) {
     return 1;
 }
 
+/* Runs `exercise` on the input as it is and, when it is a log, again on a copy with its
+ * checksums recomputed. */
+static inline void fuzz_log_both_ways(const uint8_t* data, size_t size, void (*exercise)(const uint8_t*, size_t)) {
+    exercise(data, size);
+    uint8_t* copy = malloc(size ? size : 1);
+    if (!copy) abort();
+    memcpy(copy, data, size);
+    if (fuzz_fix_checksums(copy, size)) exercise(copy, size);
+    free(copy);
+}
+
+/* Aborts with the harness's name, a message and the library's last error when `cond` fails. */
+#define FUZZ_REQUIRE(harness, cond, ...)                                        \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            fprintf(stderr, harness ": " __VA_ARGS__);                          \
+            fprintf(stderr, " (last error: %s)\n", stasis_last_error());       \
+            abort();                                                            \
+        }                                                                       \
+    } while (0)
+
 #endif

@@ -28,14 +28,7 @@ typedef struct {
     float scores[K];
 } snapshot;
 
-#define REQUIRE(cond, ...)                                                      \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_gallery_wal_open: " __VA_ARGS__);             \
-            fprintf(stderr, " (last error: %s)\n", stasis_last_error());        \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
+#define REQUIRE(cond, ...) FUZZ_REQUIRE("fuzz_gallery_wal_open", cond, __VA_ARGS__)
 
 static snapshot take(const stasis_gallery* g) {
     snapshot s;
@@ -124,10 +117,6 @@ static void exercise(const uint8_t* data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    exercise(data, size);
-    uint8_t* copy = malloc(size ? size : 1);
-    memcpy(copy, data, size);
-    if (fuzz_fix_checksums(copy, size)) exercise(copy, size);
-    free(copy);
+    fuzz_log_both_ways(data, size, exercise);
     return 0;
 }

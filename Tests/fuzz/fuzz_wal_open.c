@@ -62,14 +62,7 @@ static int64_t count_of(const stasis_index* index) {
     return n;
 }
 
-#define REQUIRE(cond, ...)                                                      \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_wal_open: " __VA_ARGS__);                     \
-            fprintf(stderr, " (last error: %s)\n", stasis_last_error());        \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
+#define REQUIRE(cond, ...) FUZZ_REQUIRE("fuzz_wal_open", cond, __VA_ARGS__)
 
 static void exercise(const uint8_t* data, size_t size) {
     fixtures();
@@ -123,10 +116,6 @@ static void exercise(const uint8_t* data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    exercise(data, size);
-    uint8_t* copy = malloc(size ? size : 1);
-    memcpy(copy, data, size);
-    if (fuzz_fix_checksums(copy, size)) exercise(copy, size);
-    free(copy);
+    fuzz_log_both_ways(data, size, exercise);
     return 0;
 }

@@ -224,6 +224,19 @@ static size_t slurp(const char* path, unsigned char* buf, size_t cap) {
     return n;
 }
 
+/* From a valid log at `path`: the same with a zero byte after it, torn (its last record cut
+ * short) and corrupt (a bit flipped `payload_offset` bytes into the first record's payload, with
+ * intact records after it), as seeds of `harness`. */
+static void log_variants(const char* harness, const char* path, size_t payload_offset) {
+    static unsigned char log[1 << 16];
+    size_t n = slurp(path, log, sizeof log - 1);
+    log[n] = 0;
+    put(seed(harness, "three-zero-tail.wal"), log, n + 1, NULL, 0);
+    put(seed(harness, "torn.wal"), log, n - 10, NULL, 0);
+    log[32 + 24 + payload_offset] ^= 0x40;
+    put(seed(harness, "corrupt.wal"), log, n, NULL, 0);
+}
+
 static void wal_logs(void) {
     enum { D = 4, N = 12 };
     float x[N * D];
@@ -251,13 +264,7 @@ static void wal_logs(void) {
     must(stasis_index_remove(index, 2, removed), "wal remove");
     must(stasis_index_disable_wal(index), "disable three");
     stasis_index_free(index);
-    static unsigned char log[1 << 16];
-    size_t n = slurp(three, log, sizeof log);
-    log[n] = 0;
-    put(seed("wal_open", "three-zero-tail.wal"), log, n + 1, NULL, 0);
-    put(seed("wal_open", "torn.wal"), log, n - 10, NULL, 0);
-    log[32 + 24 + 30] ^= 0x40;  /* inside the first record's payload (its ids) */
-    put(seed("wal_open", "corrupt.wal"), log, n, NULL, 0);
+    log_variants("wal_open", three, 30);
 }
 
 /* Logs for fuzz_gallery_wal_open, made against its fixture (fuzz_make_gallery, saved without a
@@ -289,16 +296,11 @@ static void gallery_wal_logs(void) {
     must(stasis_gallery_remove(g, 2, removed), "gallery wal remove");
     must(stasis_gallery_disable_wal(g), "gallery disable three");
     stasis_gallery_free(g);
+    log_variants("gallery_wal_open", three, 34);
     static unsigned char log[1 << 16];
-    size_t n = slurp(three, log, sizeof log);
-    log[n] = 0;
-    put(seed("gallery_wal_open", "three-zero-tail.wal"), log, n + 1, NULL, 0);
-    put(seed("gallery_wal_open", "torn.wal"), log, n - 10, NULL, 0);
-    log[32 + 24 + 34] ^= 0x40;  /* inside the first record's payload (its ids) */
-    put(seed("gallery_wal_open", "corrupt.wal"), log, n, NULL, 0);
     char index_log[1024];
     snprintf(index_log, sizeof index_log, "%s", seed("wal_open", "three.wal"));
-    n = slurp(index_log, log, sizeof log);
+    size_t n = slurp(index_log, log, sizeof log);
     put(seed("gallery_wal_open", "index.wal"), log, n, NULL, 0);
 }
 
