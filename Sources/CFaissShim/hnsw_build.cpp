@@ -8,8 +8,10 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -26,17 +28,32 @@ struct BestOnTop {
     bool operator()(const Scored& a, const Scored& b) const { return a.first < b.first; }
 };
 
+/// One byte per node: std::mutex is 40 bytes, so the lock array of a large build spans megabytes
+/// and every lock was a cache miss of its own. Waits are rare (a few threads over many nodes) and
+/// short; a waiter yields so an oversubscribed machine still makes progress.
+struct NodeLock {
+    std::atomic<uint8_t> held{0};
+    void lock() {
+        for (int spins = 0; held.exchange(1, std::memory_order_acquire) != 0; spins++) {
+            while (held.load(std::memory_order_relaxed) != 0) {
+                if (++spins > 64) std::this_thread::yield();
+            }
+        }
+    }
+    void unlock() { held.store(0, std::memory_order_release); }
+};
+
 /// State shared by the threads of one add.
 template <class Store>
 struct Build {
     Build(faiss::HNSW& g, const Store& s, const float* x, int64_t first, size_t ntotal)
-            : graph(g), store(s), vectors(x), n0(first), locks(new std::mutex[ntotal]) {}
+            : graph(g), store(s), vectors(x), n0(first), locks(new NodeLock[ntotal]) {}
 
     faiss::HNSW& graph;
     const Store& store;
     const float* vectors;  // the caller's rows of this add: node n0 + i is row i
     int64_t n0;
-    std::unique_ptr<std::mutex[]> locks;  // one per node: guards its neighbour lists
+    std::unique_ptr<NodeLock[]> locks;    // one per node: guards its neighbour lists
     std::mutex entry_mutex;               // guards entry_point / max_level
 
     void range(int32_t node, int level, size_t& begin, size_t& end) const {
@@ -83,7 +100,7 @@ public:
         }
         if (nearest < 0) return;
 
-        std::unique_lock<std::mutex> own(b_.locks[size_t(id)]);
+        std::unique_lock<NodeLock> own(b_.locks[size_t(id)]);
         int current = b_.graph.max_level;
         float nearest_sim = s_.score(query_, s_.row(nearest));
         for (; current > level; current--) greedy(current, nearest, nearest_sim);
@@ -149,8 +166,10 @@ private:
     /// Beam search for the efConstruction nearest nodes on `level`, starting at `entry`.
     /// Leaves them in found_ (a worst-on-top heap).
     void search_level(int32_t entry, float entry_sim, int level) {
+        // One byte per node (a quarter of the cache footprint of 32-bit tags), cleared every
+        // 255 searches.
         if (++epoch_ == 0) {
-            std::fill(visited_.begin(), visited_.end(), 0);
+            std::fill(visited_.begin(), visited_.end(), uint8_t(0));
             epoch_ = 1;
         }
         const size_t ef = size_t(b_.graph.efConstruction);
@@ -237,7 +256,7 @@ private:
     /// Links `id` on `level`: search, select, link both ways. Enters and leaves with `own`
     /// (id's lock) held; releases it while locking neighbours, as Faiss does, so two inserting
     /// threads never wait on each other's nodes in opposite order.
-    void link(int32_t id, int32_t nearest, float nearest_sim, int level, std::unique_lock<std::mutex>& own) {
+    void link(int32_t id, int32_t nearest, float nearest_sim, int level, std::unique_lock<NodeLock>& own) {
         search_level(nearest, nearest_sim, level);
         size_t max_size = size_t(b_.graph.nb_neighbors(level));
         pool_.assign(found_.begin(), found_.end());
@@ -247,7 +266,7 @@ private:
         for (int32_t other : chosen_) add_link(id, other, level);
         own.unlock();
         for (int32_t other : chosen_) {
-            std::lock_guard<std::mutex> guard(b_.locks[size_t(other)]);
+            std::lock_guard<NodeLock> guard(b_.locks[size_t(other)]);
             add_link(other, id, level);
         }
         own.lock();
@@ -255,8 +274,8 @@ private:
 
     Build<Store>& b_;
     const Store& s_;
-    std::vector<uint32_t> visited_;
-    uint32_t epoch_ = 0;
+    std::vector<uint8_t> visited_;
+    uint8_t epoch_ = 0;
     size_t d_;
     Query query_, link_query_;
     std::vector<Query> kept_queries_;
@@ -345,14 +364,17 @@ void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, int threads) {
     }
 
     const KernelTable& kernels = active_kernels();
-    advise_huge_pages(graph.neighbors.data(), graph.neighbors.size() * sizeof(graph.neighbors[0]));
+    // Huge pages pay off for a large batch; a small add into a large index should not collapse
+    // the whole storage again.
+    const bool huge = n >= 4096;
+    if (huge) advise_huge_pages(graph.neighbors.data(), graph.neighbors.size() * sizeof(graph.neighbors[0]));
     if (auto* flat = dynamic_cast<const faiss::IndexFlat*>(index.storage)) {
-        advise_huge_pages(flat->codes.data(), flat->codes.size());
+        if (huge) advise_huge_pages(flat->codes.data(), flat->codes.size());
         FlatStore store(index, kernels);
         build_with(index, store, n0, n, x, by_level, threads);
     } else {
         auto& sq = static_cast<const faiss::IndexScalarQuantizer&>(*index.storage);
-        advise_huge_pages(sq.codes.data(), sq.codes.size());
+        if (huge) advise_huge_pages(sq.codes.data(), sq.codes.size());
         Sq8Store store(index, kernels);
         build_with(index, store, n0, n, x, by_level, threads);
     }
