@@ -1,14 +1,17 @@
 #include "internal/hnsw_build.h"
 
+#include "internal/hnsw_store.h"
 #include "internal/kernels.h"
 #include "internal/parallel.h"
 
-#include <faiss/IndexFlat.h>
 #include <faiss/utils/random.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -25,19 +28,34 @@ struct BestOnTop {
     bool operator()(const Scored& a, const Scored& b) const { return a.first < b.first; }
 };
 
+/// One byte per node: std::mutex is 40 bytes, so the lock array of a large build spans megabytes
+/// and every lock was a cache miss of its own. Waits are rare (a few threads over many nodes) and
+/// short; a waiter yields so an oversubscribed machine still makes progress.
+struct NodeLock {
+    std::atomic<uint8_t> held{0};
+    void lock() {
+        for (int spins = 0; held.exchange(1, std::memory_order_acquire) != 0; spins++) {
+            while (held.load(std::memory_order_relaxed) != 0) {
+                if (++spins > 64) std::this_thread::yield();
+            }
+        }
+    }
+    void unlock() { held.store(0, std::memory_order_release); }
+};
+
 /// State shared by the threads of one add.
+template <class Store>
 struct Build {
-    Build(faiss::HNSW& g, const float* r, size_t dim, size_t ntotal)
-            : graph(g), rows(r), d(dim), kernels(active_kernels()), locks(new std::mutex[ntotal]) {}
+    Build(faiss::HNSW& g, const Store& s, const float* x, int64_t first, size_t ntotal)
+            : graph(g), store(s), vectors(x), n0(first), locks(new NodeLock[ntotal]) {}
 
     faiss::HNSW& graph;
-    const float* rows;
-    size_t d;
-    const KernelTable& kernels;
-    std::unique_ptr<std::mutex[]> locks;  // one per node: guards its neighbour lists
+    const Store& store;
+    const float* vectors;  // the caller's rows of this add: node n0 + i is row i
+    int64_t n0;
+    std::unique_ptr<NodeLock[]> locks;    // one per node: guards its neighbour lists
     std::mutex entry_mutex;               // guards entry_point / max_level
 
-    const float* row(int64_t v) const { return rows + size_t(v) * d; }
     void range(int32_t node, int level, size_t& begin, size_t& end) const {
         begin = graph.offsets[size_t(node)] + size_t(graph.cum_nneighbor_per_level[level]);
         end = graph.offsets[size_t(node)] + size_t(graph.cum_nneighbor_per_level[level + 1]);
@@ -45,21 +63,32 @@ struct Build {
 };
 
 /// Per-thread working memory, reused across the points a thread inserts.
+template <class Store>
 class Inserter {
+    using Row = typename Store::Row;
+    using Query = typename Store::Query;
+
 public:
-    Inserter(Build& b, size_t ntotal) : b_(b), visited_(ntotal, 0) {
+    Inserter(Build<Store>& b, size_t ntotal, size_t d) : b_(b), s_(b.store), visited_(ntotal, 0), d_(d) {
         size_t widest = 0;
         const auto& cum = b.graph.cum_nneighbor_per_level;
         for (size_t level = 0; level + 1 < cum.size(); level++)
             widest = std::max(widest, size_t(cum[level + 1] - cum[level]));
         ids_.resize(widest + 1);
-        ptrs_.resize(widest + 1);
+        rows_.resize(widest + 1);
         sims_.resize(widest + 1);
+        kept_rows_.resize(widest + 1);
+        s_.init(query_);
+        s_.init(link_query_);
+        if (Store::kept_queries) {
+            kept_queries_.resize(widest + 1);
+            for (Query& q : kept_queries_) s_.init(q);
+        }
     }
 
     /// Inserts node `id` (its row is already in the storage) with top level `level`.
     void insert(int32_t id, int level) {
-        const float* q = b_.row(id);
+        s_.set_vector(query_, b_.vectors + size_t(id - b_.n0) * d_);
         int32_t nearest;
         {
             std::lock_guard<std::mutex> guard(b_.entry_mutex);
@@ -71,12 +100,12 @@ public:
         }
         if (nearest < 0) return;
 
-        std::unique_lock<std::mutex> own(b_.locks[size_t(id)]);
+        std::unique_lock<NodeLock> own(b_.locks[size_t(id)]);
         int current = b_.graph.max_level;
-        float nearest_sim = b_.kernels.ip(q, b_.row(nearest), b_.d);
-        for (; current > level; current--) greedy(q, current, nearest, nearest_sim);
+        float nearest_sim = s_.score(query_, s_.row(nearest));
+        for (; current > level; current--) greedy(current, nearest, nearest_sim);
         // Every level starts its beam from the node the descent reached, as in Faiss.
-        for (; current >= 0; current--) link(q, id, nearest, nearest_sim, current, own);
+        for (; current >= 0; current--) link(id, nearest, nearest_sim, current, own);
         own.unlock();
 
         if (level > b_.graph.max_level) {
@@ -89,32 +118,41 @@ public:
     }
 
 private:
-    /// Scores q against the neighbours of `node` on `level` (skipping visited ones when `mark`),
-    /// four per kernel call. Returns the count; ids_/sims_ hold them in list order.
-    size_t score_neighbours(const float* q, int32_t node, int level, bool mark) {
+    /// Scores the query against the neighbours of `node` on `level` (skipping visited ones when
+    /// `mark`). Returns the count; ids_/sims_ hold them in list order.
+    size_t score_neighbours(int32_t node, int level, bool mark) {
         size_t begin, end, count = 0;
         b_.range(node, level, begin, end);
+        const int32_t* nb = b_.graph.neighbors.data();
         for (size_t j = begin; j < end; j++) {
-            int32_t v = b_.graph.neighbors[j];
+            int32_t v = nb[j];
             if (v < 0) break;
             if (mark) {
                 if (visited_[size_t(v)] == epoch_) continue;
                 visited_[size_t(v)] = epoch_;
             }
             ids_[count] = v;
-            ptrs_[count] = b_.row(v);
-            if (count < 4) prefetch_row(ptrs_[count], b_.d);
+            rows_[count] = s_.row(v);
+            if (count < 4) s_.prefetch(rows_[count]);
             count++;
         }
-        ip_gather(b_.kernels, q, ptrs_.data(), count, b_.d, sims_.data());
+        s_.score_gathered(query_, rows_.data(), count, sims_.data());
         return count;
     }
 
+    /// Prefetches the start of `node`'s neighbour list on `level`.
+    void prefetch_list(int32_t node, int level) const {
+        const int32_t* list = b_.graph.neighbors.data() + b_.graph.offsets[size_t(node)] +
+                              size_t(b_.graph.cum_nneighbor_per_level[level]);
+        __builtin_prefetch(list);
+        __builtin_prefetch(reinterpret_cast<const char*>(list) + 64);
+    }
+
     /// Moves `nearest` to a better neighbour on `level` until none is better.
-    void greedy(const float* q, int level, int32_t& nearest, float& nearest_sim) {
+    void greedy(int level, int32_t& nearest, float& nearest_sim) {
         for (;;) {
             int32_t before = nearest;
-            size_t count = score_neighbours(q, nearest, level, false);
+            size_t count = score_neighbours(nearest, level, false);
             for (size_t j = 0; j < count; j++) {
                 if (sims_[j] > nearest_sim) {
                     nearest = ids_[j];
@@ -127,9 +165,11 @@ private:
 
     /// Beam search for the efConstruction nearest nodes on `level`, starting at `entry`.
     /// Leaves them in found_ (a worst-on-top heap).
-    void search_level(const float* q, int32_t entry, float entry_sim, int level) {
+    void search_level(int32_t entry, float entry_sim, int level) {
+        // One byte per node (a quarter of the cache footprint of 32-bit tags), cleared every
+        // 255 searches.
         if (++epoch_ == 0) {
-            std::fill(visited_.begin(), visited_.end(), 0);
+            std::fill(visited_.begin(), visited_.end(), uint8_t(0));
             epoch_ = 1;
         }
         const size_t ef = size_t(b_.graph.efConstruction);
@@ -143,10 +183,13 @@ private:
             if (best.first < found_.front().first) break;  // found_ non-empty: holds the entry
             std::pop_heap(candidates_.begin(), candidates_.end(), BestOnTop());
             candidates_.pop_back();
-            size_t count = score_neighbours(q, best.second, level, true);
+            // The next candidate is likely expanded next: fetch its list while this one scores.
+            if (!candidates_.empty()) prefetch_list(candidates_.front().second, level);
+            size_t count = score_neighbours(best.second, level, true);
             for (size_t j = 0; j < count; j++) {
                 float sim = sims_[j];
                 if (found_.size() < ef || found_.front().first < sim) {
+                    __builtin_prefetch(&b_.graph.offsets[size_t(ids_[j])]);
                     found_.emplace_back(sim, ids_[j]);
                     std::push_heap(found_.begin(), found_.end(), WorstOnTop());
                     candidates_.emplace_back(sim, ids_[j]);
@@ -171,17 +214,12 @@ private:
             return;
         }
         for (const Scored& candidate : pool) {
-            const float* row = b_.row(candidate.second);
-            bool keep = true;
-            for (const Scored& chosen : kept_) {
-                if (b_.kernels.ip(b_.row(chosen.second), row, b_.d) > candidate.first) {
-                    keep = false;
-                    break;
-                }
-            }
-            if (keep) {
+            size_t n = kept_.size();
+            if (!s_.any_above(kept_queries_.data(), kept_rows_.data(), n, candidate.second, candidate.first)) {
                 kept_.push_back(candidate);
                 if (kept_.size() >= max_size) return;
+                kept_rows_[n] = s_.row(candidate.second);
+                if (Store::kept_queries) s_.set_node(kept_queries_[n], candidate.second);
             }
         }
     }
@@ -191,22 +229,22 @@ private:
     void add_link(int32_t src, int32_t dest, int level) {
         size_t begin, end;
         b_.range(src, level, begin, end);
-        auto& nb = b_.graph.neighbors;
+        int32_t* nb = b_.graph.neighbors.data();
         if (nb[end - 1] == -1) {
             size_t i = end;
             while (i > begin && nb[i - 1] == -1) i--;
             nb[i] = dest;
             return;
         }
-        const float* src_row = b_.row(src);
+        s_.set_node(link_query_, src);
         size_t count = 0;
         ids_[count] = dest;
-        ptrs_[count++] = b_.row(dest);
+        rows_[count++] = s_.row(dest);
         for (size_t j = begin; j < end; j++) {
             ids_[count] = nb[j];
-            ptrs_[count++] = b_.row(nb[j]);
+            rows_[count++] = s_.row(nb[j]);
         }
-        ip_gather(b_.kernels, src_row, ptrs_.data(), count, b_.d, sims_.data());
+        s_.score_gathered(link_query_, rows_.data(), count, sims_.data());
         link_pool_.clear();
         for (size_t j = 0; j < count; j++) link_pool_.emplace_back(sims_[j], ids_[j]);
         select(link_pool_, end - begin);
@@ -218,40 +256,94 @@ private:
     /// Links `id` on `level`: search, select, link both ways. Enters and leaves with `own`
     /// (id's lock) held; releases it while locking neighbours, as Faiss does, so two inserting
     /// threads never wait on each other's nodes in opposite order.
-    void link(const float* q, int32_t id, int32_t nearest, float nearest_sim, int level,
-              std::unique_lock<std::mutex>& own) {
-        search_level(q, nearest, nearest_sim, level);
+    void link(int32_t id, int32_t nearest, float nearest_sim, int level, std::unique_lock<NodeLock>& own) {
+        search_level(nearest, nearest_sim, level);
         size_t max_size = size_t(b_.graph.nb_neighbors(level));
         pool_.assign(found_.begin(), found_.end());
         select(pool_, max_size);
         chosen_.clear();
-        for (const Scored& s : kept_) {
-            add_link(id, s.second, level);
-            chosen_.push_back(s.second);
-        }
+        for (const Scored& s : kept_) chosen_.push_back(s.second);
+        for (int32_t other : chosen_) add_link(id, other, level);
         own.unlock();
         for (int32_t other : chosen_) {
-            std::lock_guard<std::mutex> guard(b_.locks[size_t(other)]);
+            std::lock_guard<NodeLock> guard(b_.locks[size_t(other)]);
             add_link(other, id, level);
         }
         own.lock();
     }
 
-    Build& b_;
-    std::vector<uint32_t> visited_;
-    uint32_t epoch_ = 0;
+    Build<Store>& b_;
+    const Store& s_;
+    std::vector<uint8_t> visited_;
+    uint8_t epoch_ = 0;
+    size_t d_;
+    Query query_, link_query_;
+    std::vector<Query> kept_queries_;
     std::vector<int32_t> ids_;
-    std::vector<const float*> ptrs_;
+    std::vector<Row> rows_, kept_rows_;
     std::vector<float> sims_;
     std::vector<Scored> candidates_, found_, pool_, link_pool_, kept_;
     std::vector<int32_t> chosen_;
 };
 
+/// Asks the kernel to back the 2 MiB-aligned interior of [p, p + bytes) with huge pages, now
+/// (MADV_COLLAPSE, Linux 6.1+; older kernels ignore the request and leave it to khugepaged).
+/// Construction reads rows and neighbour lists at random: with 4 KiB pages nearly every row is a
+/// TLB miss, and a page walk under virtualisation costs more than the row's dot product. Advice
+/// only: failures change nothing but speed.
+void advise_huge_pages(const void* p, size_t bytes) {
+    const uintptr_t huge = uintptr_t(2) << 20;
+    uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + huge - 1) & ~(huge - 1);
+    uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(huge - 1);
+    if (end <= begin) return;
+    void* start = reinterpret_cast<void*>(begin);
+    if (madvise(start, end - begin, MADV_HUGEPAGE) != 0) return;
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+    (void)madvise(start, end - begin, MADV_COLLAPSE);
+}
+
+template <class Store>
+void build_with(faiss::IndexHNSW& index, const Store& store, int64_t n0, int64_t n, const float* x,
+                std::vector<std::vector<int32_t>>& by_level, int threads) {
+    const size_t ntotal = size_t(index.ntotal);
+    const size_t d = size_t(index.d);
+    Build<Store> build(index.hnsw, store, x, n0, ntotal);
+    (void)n;
+    // Inserters (visited tags of ntotal entries each) are reused across chunks and levels.
+    std::mutex idle_mutex;
+    std::vector<std::unique_ptr<Inserter<Store>>> idle;
+    faiss::RandomGenerator shuffle(789);
+    for (int level = int(by_level.size()) - 1; level >= 0; level--) {
+        std::vector<int32_t>& nodes = by_level[size_t(level)];
+        for (size_t j = 0; j + 1 < nodes.size(); j++)
+            std::swap(nodes[j], nodes[j + size_t(shuffle.rand_int(int(nodes.size() - j)))]);
+        // Few nodes (upper levels): one thread, as Faiss does below 100.
+        int level_threads = nodes.size() > 100 ? threads : 1;
+        parallel_chunks(int64_t(nodes.size()), level_threads, [&](int64_t begin, int64_t end) {
+            std::unique_ptr<Inserter<Store>> inserter;
+            {
+                std::lock_guard<std::mutex> guard(idle_mutex);
+                if (!idle.empty()) {
+                    inserter = std::move(idle.back());
+                    idle.pop_back();
+                }
+            }
+            if (!inserter) inserter.reset(new Inserter<Store>(build, ntotal, d));
+            for (int64_t i = begin; i < end; i++) inserter->insert(nodes[size_t(i)], level);
+            std::lock_guard<std::mutex> guard(idle_mutex);
+            idle.push_back(std::move(inserter));
+        });
+    }
+}
+
 }  // namespace
 
 bool hnsw_build_applies(const faiss::IndexHNSW& index) {
-    return index.metric_type == faiss::METRIC_INNER_PRODUCT &&
-           dynamic_cast<const faiss::IndexFlat*>(index.storage) != nullptr &&
+    return index.metric_type == faiss::METRIC_INNER_PRODUCT && index.storage &&
+           index.storage->metric_type == faiss::METRIC_INNER_PRODUCT &&
+           (dynamic_cast<const faiss::IndexFlat*>(index.storage) != nullptr || is_sq8_storage(index)) &&
            index.storage->ntotal == index.ntotal && index.hnsw.levels.size() == size_t(index.ntotal);
 }
 
@@ -271,32 +363,20 @@ void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, int threads) {
         by_level[size_t(level)].push_back(int32_t(n0 + i));
     }
 
-    const auto& flat = static_cast<const faiss::IndexFlat&>(*index.storage);
-    Build build(graph, flat.get_xb(), size_t(index.d), size_t(index.ntotal));
-    // Inserters (visited tags of ntotal entries each) are reused across chunks and levels.
-    std::mutex idle_mutex;
-    std::vector<std::unique_ptr<Inserter>> idle;
-    faiss::RandomGenerator shuffle(789);
-    for (int level = int(by_level.size()) - 1; level >= 0; level--) {
-        std::vector<int32_t>& nodes = by_level[size_t(level)];
-        for (size_t j = 0; j + 1 < nodes.size(); j++)
-            std::swap(nodes[j], nodes[j + size_t(shuffle.rand_int(int(nodes.size() - j)))]);
-        // Few nodes (upper levels): one thread, as Faiss does below 100.
-        int level_threads = nodes.size() > 100 ? threads : 1;
-        parallel_chunks(int64_t(nodes.size()), level_threads, [&](int64_t begin, int64_t end) {
-            std::unique_ptr<Inserter> inserter;
-            {
-                std::lock_guard<std::mutex> guard(idle_mutex);
-                if (!idle.empty()) {
-                    inserter = std::move(idle.back());
-                    idle.pop_back();
-                }
-            }
-            if (!inserter) inserter.reset(new Inserter(build, size_t(index.ntotal)));
-            for (int64_t i = begin; i < end; i++) inserter->insert(nodes[size_t(i)], level);
-            std::lock_guard<std::mutex> guard(idle_mutex);
-            idle.push_back(std::move(inserter));
-        });
+    const KernelTable& kernels = active_kernels();
+    // Huge pages pay off for a large batch; a small add into a large index should not collapse
+    // the whole storage again.
+    const bool huge = n >= 4096;
+    if (huge) advise_huge_pages(graph.neighbors.data(), graph.neighbors.size() * sizeof(graph.neighbors[0]));
+    if (auto* flat = dynamic_cast<const faiss::IndexFlat*>(index.storage)) {
+        if (huge) advise_huge_pages(flat->codes.data(), flat->codes.size());
+        FlatStore store(index, kernels);
+        build_with(index, store, n0, n, x, by_level, threads);
+    } else {
+        auto& sq = static_cast<const faiss::IndexScalarQuantizer&>(*index.storage);
+        if (huge) advise_huge_pages(sq.codes.data(), sq.codes.size());
+        Sq8Store store(index, kernels);
+        build_with(index, store, n0, n, x, by_level, threads);
     }
 }
 

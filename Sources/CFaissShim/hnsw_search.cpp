@@ -1,5 +1,6 @@
 #include "internal/hnsw_search.h"
 
+#include "internal/hnsw_store.h"
 #include "internal/parallel.h"
 #include "internal/slot_filter.h"
 
@@ -189,13 +190,6 @@ private:
     Rows rows_;
     SearchScratch& s_;
 };
-
-bool is_sq8_storage(const faiss::IndexHNSW& hnsw) {
-    auto* sq = dynamic_cast<const faiss::IndexScalarQuantizer*>(hnsw.storage);
-    const size_t d = size_t(hnsw.d);
-    return sq && sq->sq.qtype == faiss::ScalarQuantizer::QT_8bit && sq->sq.trained.size() == 2 * d &&
-           sq->sq.code_size == d && sq->codes.size() == size_t(sq->ntotal) * d;
-}
 
 template <class Rows>
 void search_with(const faiss::IndexHNSW& index, const KernelTable& kernels, int64_t n, const float* x,

@@ -149,10 +149,14 @@ import Testing
 
     /// The shim's own graph construction (same algorithm, SIMD kernels, own threads) builds a
     /// graph as good as Faiss's: recall of each, searched by Faiss, within a point of each other
-    /// or better (insertion is parallel, so graphs differ in detail from run to run).
-    @Test func ownHnswBuildIsAsGoodAsFaiss() throws {
-        let ours = try Self.fixture("HNSW16", count: 4000, queries: 200)
-        let theirs = try Self.fixture("HNSW16", count: 4000, queries: 200, faissBuild: true)
+    /// or better (insertion is parallel, so graphs differ in detail from run to run). Over SQ8
+    /// storage the construction scores codes with the u8 x float kernel (the inserted float row
+    /// against codes, decoded node against codes when pruning lists), Faiss with its generic
+    /// SQ distance computer.
+    @Test(arguments: ["HNSW16", "HNSW16,SQ8"])
+    func ownHnswBuildIsAsGoodAsFaiss(factory: String) throws {
+        let ours = try Self.fixture(factory, count: 4000, queries: 200)
+        let theirs = try Self.fixture(factory, count: 4000, queries: 200, faissBuild: true)
         #expect(ours.index.count == theirs.index.count)
         let exact = try FaissIndex(dimension: Self.dimension, factory: "Flat")
         try exact.add(ours.rows)
