@@ -5,6 +5,7 @@
 #include "internal/guarded.h"
 #include "internal/hnsw_build.h"
 #include "internal/payload_check.h"
+#include "internal/pq_train.h"
 #include "internal/shim_index.h"
 
 #include <faiss/IndexFlat.h>
@@ -170,6 +171,18 @@ int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char
         (void)threads;
         omp_set_num_threads(1);
         skip_polysemous_training(*index->index);
+        // PQ codebooks: k-means assignment through the shim's assigner (pq_train.cpp), installed
+        // for this train only.
+        auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(index->index.get());
+        std::unique_ptr<stasis_shim::PqAssigner> assigner;
+        if (ivfpq && !ivfpq->pq.assign_index) assigner.reset(new stasis_shim::PqAssigner(faiss::Index::idx_t(ivfpq->pq.dsub)));
+        struct Uninstall {
+            faiss::IndexIVFPQ* index;
+            ~Uninstall() {
+                if (index) index->pq.assign_index = nullptr;
+            }
+        } uninstall{assigner ? ivfpq : nullptr};
+        if (assigner) ivfpq->pq.assign_index = assigner.get();
         index->index->train(n, x);
     });
 }
