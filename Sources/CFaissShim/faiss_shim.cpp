@@ -5,11 +5,13 @@
 #include "internal/guarded.h"
 #include "internal/hnsw_build.h"
 #include "internal/payload_check.h"
+#include "internal/pq_train.h"
 #include "internal/shim_index.h"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
@@ -107,6 +109,22 @@ struct ReleasingReader final : faiss::IOReader {
     size_t released = 0;
 };
 
+/// Turns off Faiss's polysemous training for PQ codebooks before they are trained. index_factory
+/// asks for it on every "IVF..,PQ<m>" (unless the factory says "np"); it only permutes the trained
+/// centroids so that Hamming distance between codes approximates the PQ distance, for the
+/// polysemous pre-filter of search (polysemous_ht > 0). Stasis never sets polysemous_ht (searches
+/// run with 0, both the shim's own PQ scan and Faiss's), so the permutation buys nothing: every
+/// code is relabelled consistently and the PQ distances, hence the results, are the same. Its
+/// annealing is what dominated IVF-PQ training (67% in cost_update, 31% in libgcc's software
+/// popcount: Debian's libfaiss.a is built without -mpopcnt). Files are unaffected: the format
+/// stores the centroids whatever their order, and files trained with the permutation open and
+/// search as before.
+void skip_polysemous_training(faiss::Index& index) {
+    // IVF-PQ is the only PQ index Stasis builds (HNSW over PQ and bare PQ are refused by the
+    // factory check); IndexIVFPQR derives from it.
+    if (auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(&index)) ivfpq->do_polysemous_training = false;
+}
+
 fshim_index* read_checked(faiss::IOReader& reader, const size_t& position, size_t size) {
     std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
     int kind = classify(index.get());
@@ -152,6 +170,19 @@ int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char
         // k-means assigns with BLAS: OpenMP stays at one thread (see fshim_set_blas_threads).
         (void)threads;
         omp_set_num_threads(1);
+        skip_polysemous_training(*index->index);
+        // PQ codebooks: k-means assignment through the shim's assigner (pq_train.cpp), installed
+        // for this train only.
+        auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(index->index.get());
+        std::unique_ptr<stasis_shim::PqAssigner> assigner;
+        if (ivfpq && !ivfpq->pq.assign_index) assigner.reset(new stasis_shim::PqAssigner(faiss::Index::idx_t(ivfpq->pq.dsub)));
+        struct Uninstall {
+            faiss::IndexIVFPQ* index;
+            ~Uninstall() {
+                if (index) index->pq.assign_index = nullptr;
+            }
+        } uninstall{assigner ? ivfpq : nullptr};
+        if (assigner) ivfpq->pq.assign_index = assigner.get();
         index->index->train(n, x);
     });
 }

@@ -2,20 +2,21 @@
 // and fshim_search_faiss (always Faiss: the reference the tests compare against).
 //
 // Thread policy, per operation, within the one thread count the library is given:
-//  - HNSW, IVF-Flat and IVF-SQ8 search, small Flat batches: the shim's own threads (`threads` of them);
+//  - HNSW, IVF-Flat, IVF-SQ8 and IVF-PQ search, small Flat batches: the shim's own threads (`threads` of them);
 //    no BLAS call happens, so OpenBLAS's pool sleeps.
 //  - IVF batches: one BLAS product for the coarse scores first (BLAS's pool), then the scans.
 //  - Filtered Flat batches (removed slots, version restriction): blocked BLAS products, then the
 //    filter while keeping the top k (flat_blas_filtered.cpp), on BLAS's pool.
 //  - Unfiltered Flat batches: blocked BLAS products on BLAS's pool (`threads` threads, see
 //    fshim_set_blas_threads), each block's top-k pass on the shim's threads (flat_blas.cpp).
-//  - Other IVF codecs (PQ), and Faiss's own path: OpenMP runs one thread around BLAS work:
+//  - Other IVF codecs, and Faiss's own path: OpenMP runs one thread around BLAS work:
 //    Debian's OpenBLAS and libgomp both spin while waiting, and two full pools on the same cores
 //    measured 2.2x slower.
 #include "faiss_shim.h"
 
 #include "internal/guarded.h"
 #include "internal/hnsw_search.h"
+#include "internal/ivf_pq.h"
 #include "internal/kernels.h"
 #include "internal/list_scan.h"
 #include "internal/shim_index.h"
@@ -121,6 +122,12 @@ bool own_search(const fshim_index* index, int64_t n, const float* x, int64_t k, 
                 const auto& ivf = static_cast<const faiss::IndexIVFScalarQuantizer&>(base);
                 stasis_shim::ivf_sq8_search(ivf, kernels, n, x, k, effective_nprobe(ivf, nprobe), filter,
                                             scores, labels, threads, index->scratch);
+                return true;
+            }
+            if (stasis_shim::ivf_pq_fast_path_applies(base)) {
+                const auto& ivf = static_cast<const faiss::IndexIVFPQ&>(base);
+                stasis_shim::ivf_pq_search(ivf, kernels, n, x, k, effective_nprobe(ivf, nprobe), filter,
+                                           scores, labels, threads, index->scratch);
                 return true;
             }
             return false;
