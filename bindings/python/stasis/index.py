@@ -63,6 +63,7 @@ def _rows(x, name):
 
 
 _F32, _I64, _U32 = np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.uint32)
+_byte, _addressof, _tuple_new = ctypes.c_char, ctypes.addressof, tuple.__new__
 
 
 def _ids(ids, n):
@@ -228,12 +229,18 @@ class Index(Handle):
             options = None
         else:
             options = search_options(ef_search, nprobe, version)
-        status = search_entry(
-            self._h, n, d, address_of(queries), k, options, address_of(scores), address_of(ids), address_of(versions)
-        )
+        if n and k > 0:  # fresh, writable, non-empty: the buffer protocol's address directly
+            out_scores = _addressof(_byte.from_buffer(scores))
+            out_ids = _addressof(_byte.from_buffer(ids))
+            out_versions = _addressof(_byte.from_buffer(versions))
+        else:  # empty outputs (the library reports a bad k)
+            out_scores, out_ids, out_versions = address_of(scores), address_of(ids), address_of(versions)
+        status = search_entry(self._h, n, d, address_of(queries), k, options, out_scores, out_ids, out_versions)
         if status:
             check(status)
-        return SearchResult(scores, ids, versions)
+        result = _tuple_new(SearchResult, (scores, ids))  # SearchResult(...) without its Python __new__
+        result.versions = versions
+        return result
 
     def add_features(self, encoder, features, ids):
         """Encodes backbone features with ``encoder`` and adds them, stamped with its version.
