@@ -151,6 +151,13 @@ def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000):
         bp, bc, bf = (1e3 * batch / r["qps"] for r in (p, c, f))
         print(f"| batch of {batch} | {bp:.2f} ms | {bc:.2f} ms | {bf:.2f} ms | {bp - bc:.3f} ms "
               f"({100 * (bp - bc) / bc:+.1f} %) | {bp / bc:.3f} |")
+        # CPU time of each process (other processes' load does not count; 1 thread, so it is the
+        # call's own cost): the steadier measure on a shared machine.
+        sp, sc, sf = (r["single_cpu_us"] for r in (p, c, f))
+        cp, cc, cf = (1e3 * r["batch_cpu_s"] for r in (p, c, f))
+        print(f"| single query, CPU time | {sp:.1f} µs | {sc:.1f} µs | {sf:.1f} µs | {sp - sc:.1f} µs | {sp / sc:.2f} |")
+        print(f"| batch of {batch}, CPU time | {cp:.2f} ms | {cc:.2f} ms | {cf:.2f} ms | {cp - cc:.3f} ms "
+              f"({100 * (cp - cc) / cc:+.1f} %) | {cp / cc:.3f} |")
     else:
         print("| (C side not built) | | | | | |")
     sys.stdout.flush()
