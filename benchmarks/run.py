@@ -46,6 +46,32 @@ def exact_top10(base, queries):
     return out
 
 
+#: OPENBLAS_CORETYPE by the CPU's flags, best first (the binding's rule: stasis/_loader.py).
+_OPENBLAS_CORES = (
+    ("SkylakeX", {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}),
+    ("Haswell", {"avx2", "fma"}),
+)
+
+
+def openblas_core():
+    """Sets OPENBLAS_CORETYPE (unless the caller did) for every side this run starts.
+
+    The Python binding sets it for itself when unset (Debian's OpenBLAS 0.3.21 otherwise runs its
+    Prescott kernels on CPUs it does not know); the C side and the wheel would not, and the wheel's
+    own OpenBLAS reads the same variable. Setting it here gives all three sides the same kernels.
+    Returns the value in effect ("auto" when the CPU flags support none of the choices)."""
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        try:
+            with open("/proc/cpuinfo") as info:
+                flags = set(next((l.split(":", 1)[1].split() for l in info if l.startswith("flags")), []))
+        except OSError:
+            flags = set()
+        core = next((name for name, needed in _OPENBLAS_CORES if needed <= flags), None)
+        if core:
+            os.environ["OPENBLAS_CORETYPE"] = core
+    return os.environ.get("OPENBLAS_CORETYPE", "auto")
+
+
 def build_c_bench(out_dir):
     """Compiles the C side against build/lib; None (C column skipped) when that fails."""
     repo = os.path.dirname(HERE)
@@ -125,6 +151,13 @@ def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000):
         bp, bc, bf = (1e3 * batch / r["qps"] for r in (p, c, f))
         print(f"| batch of {batch} | {bp:.2f} ms | {bc:.2f} ms | {bf:.2f} ms | {bp - bc:.3f} ms "
               f"({100 * (bp - bc) / bc:+.1f} %) | {bp / bc:.3f} |")
+        # CPU time of each process (other processes' load does not count; 1 thread, so it is the
+        # call's own cost): the steadier measure on a shared machine.
+        sp, sc, sf = (r["single_cpu_us"] for r in (p, c, f))
+        cp, cc, cf = (1e3 * r["batch_cpu_s"] for r in (p, c, f))
+        print(f"| single query, CPU time | {sp:.1f} µs | {sc:.1f} µs | {sf:.1f} µs | {sp - sc:.1f} µs | {sp / sc:.2f} |")
+        print(f"| batch of {batch}, CPU time | {cp:.2f} ms | {cc:.2f} ms | {cf:.2f} ms | {cp - cc:.3f} ms "
+              f"({100 * (cp - cc) / cc:+.1f} %) | {cp / cc:.3f} |")
     else:
         print("| (C side not built) | | | | | |")
     sys.stdout.flush()
@@ -143,6 +176,7 @@ def main():
     if args.quick:
         args.n, args.queries = 20_000, 500
 
+    blas_core = openblas_core()
     cores = os.cpu_count() or 1
     threads = sorted({1, cores})
     rng = np.random.default_rng(2026)
@@ -154,7 +188,7 @@ def main():
     np.save(os.path.join(data_dir, "queries.npy"), queries)
     np.save(os.path.join(data_dir, "truth.npy"), exact_top10(base, queries))
     print(f"data: {args.n} x {args.dim} base, {args.queries} queries, ground truth in {time.perf_counter() - start:.1f}s; "
-          f"threads {threads}", flush=True)
+          f"threads {threads}; OPENBLAS_CORETYPE={blas_core} (all sides)", flush=True)
 
     configs = [
         {"name": "Flat", "factory": "Flat", "params": [{}], "repeats": 2, "single_query": True, "add_repeats": 3},

@@ -50,12 +50,15 @@ void keep_best(const float* block_scores, size_t count, size_t r0, TopK& top) {
 void flat_blas_search(const faiss::IndexFlat& index, int64_t n, const float* x, int64_t k, float* scores,
                       int64_t* labels, int threads) {
     const size_t d = size_t(index.d), ntotal = size_t(index.ntotal);
-    // One block of scores is 256 x 4096 floats (4 MiB): in the last-level cache when the heap
-    // pass reads it back, and each sgemm still large enough for OpenBLAS's threads. The same
-    // blocks as the filtered search, so a gallery's scores do not change in the last bit when
-    // its first removal (or a compaction) moves it between the two.
-    const int64_t query_block = 256;
-    const size_t row_block = 4096;
+    // One block of scores is 1024 queries x 2048 rows (8 MiB; the VM's last-level cache is far
+    // larger). More queries per block means fewer passes of the gallery through OpenBLAS's
+    // packing: 100k x 384, 1000-2000 queries, 2 threads, SkylakeX kernels, best of 6 interleaved
+    // runs: 256 x 4096 1120-1480 QPS, 512 x 2048 1350-1645, 1024 x 2048 1595-1686, 1024 x 4096
+    // 1362, 2048 x 1024 1118-1700 (docs/benchmarks.md, issue 21). The same blocks as the
+    // filtered search, so a gallery's scores do not change in the last bit when its first
+    // removal (or a compaction) moves it between the two.
+    const int64_t query_block = 1024;
+    const size_t row_block = 2048;
     std::vector<float> block(size_t(std::min<int64_t>(query_block, n)) * std::min(row_block, ntotal));
     std::vector<std::vector<ScoredLabel>> heaps(size_t(std::min<int64_t>(query_block, n)));
     for (auto& heap : heaps) heap.reserve(size_t(k));

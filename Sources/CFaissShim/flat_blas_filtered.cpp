@@ -19,12 +19,12 @@ namespace stasis_shim {
 void flat_blas_filtered_search(const faiss::IndexFlat& index, int64_t n, const float* x, int64_t k,
                                const fshim_filter* filter, float* scores, int64_t* labels) {
     const size_t d = size_t(index.d), ntotal = size_t(index.ntotal);
-    // Blocks sized so one block of scores (query_block x row_block floats, 4 MiB) stays cache-friendly
-    // while each sgemm call is still large enough for OpenBLAS's threads.
-    const int64_t query_block = 256;
-    const size_t row_block = 4096;
-    std::vector<float> block(static_cast<size_t>(query_block) * row_block);
-    std::vector<std::vector<ScoredLabel>> heaps(static_cast<size_t>(query_block));
+    // The unfiltered search's blocks (flat_blas.cpp: 1024 x 2048, measured there), so scores
+    // agree bit for bit between the two paths; buffers sized for this batch, not the largest.
+    const int64_t query_block = 1024;
+    const size_t row_block = 2048;
+    std::vector<float> block(size_t(std::min<int64_t>(query_block, n)) * std::min(row_block, ntotal));
+    std::vector<std::vector<ScoredLabel>> heaps(size_t(std::min<int64_t>(query_block, n)));
     const float* rows = index.get_xb();
     for (int64_t q0 = 0; q0 < n; q0 += query_block) {
         const int64_t qn = std::min(query_block, n - q0);

@@ -33,6 +33,69 @@ import Testing
         #expect(reopened.searchDefaults == SearchOptions(efSearch: 32, nprobe: 2))
     }
 
+    /// Save streams the Faiss payload into the file and fills the checksum in afterwards: the
+    /// file must be byte for byte the one the in-memory writer produced (checksum over the slot
+    /// columns and `serialized()`, then prefix, header, columns, payload), here rebuilt by hand.
+    @Test(arguments: ["Flat", "HNSW8", "IVF4,Flat", "IVF4,PQ4x4"])
+    func streamedSaveMatchesTheInMemoryLayout(factory: String) throws {
+        let dimension = 16
+        let path = "\(scratchDirectory())/streamed.stasis"
+        let data = TestVectors.make(count: 400, dimension: dimension)
+        let index = try VersionedIndex(dimension: dimension, factory: factory)
+        if !index.isTrained { try index.train(data, count: 400, dimension: dimension) }
+        try index.add(data, dimension: dimension, ids: Array(0..<400), version: 3)
+        try index.remove(ids: [7])
+        try index.setSearchDefaults(SearchOptions(efSearch: 24, nprobe: 2))
+        try index.save(to: path)
+
+        let payload = try index.faiss.serialized()
+        #expect(try index.faiss.serializedSize() == payload.count)
+        let slots = index.slots
+        var checksum = Checksum()
+        checksum.update(array: slots.ids)
+        checksum.update(array: slots.versions)
+        checksum.update(array: slots.alive)
+        checksum.update(array: payload)
+        let info = IndexFileInfo(
+            format: IndexFile.formatVersion, library: LibraryVersion.string, dimension: dimension, metric: "cosine",
+            factory: factory, space: nil, trained: true, count: 399, slots: 400,
+            versions: [.init(version: 3, count: 399)], searchDefaults: SearchOptions(efSearch: 24, nprobe: 2),
+            payloadBytes: payload.count, checksum: checksum.hex, walSequence: nil)
+        let header = try IndexFile.encodeHeader(info)
+        var headerChecksum = Checksum()
+        headerChecksum.update(array: header)
+        var expected = IndexFile.magic
+        withUnsafeBytes(of: UInt32(1).littleEndian) { expected.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { expected.append(contentsOf: $0) }
+        withUnsafeBytes(of: headerChecksum.value.littleEndian) { expected.append(contentsOf: $0) }
+        expected += header
+        slots.ids.withUnsafeBytes { expected.append(contentsOf: $0) }
+        slots.versions.withUnsafeBytes { expected.append(contentsOf: $0) }
+        slots.alive.withUnsafeBytes { expected.append(contentsOf: $0) }
+        expected += payload
+        let written = try readFile(path)
+        #expect(written.count == expected.count)
+        #expect(written == expected)
+        _ = try VersionedIndex.open(path)
+    }
+
+    /// A payload larger than the streaming writer's 1 MiB buffer, written in one piece and in
+    /// buffered scalars, keeps its checksum (open verifies it) and its bytes.
+    @Test func streamedSaveOfSeveralMegabytesReopens() throws {
+        let dimension = 64
+        let count = 6_000
+        let path = "\(scratchDirectory())/big.stasis"
+        let data = TestVectors.make(count: count, dimension: dimension)
+        let index = try VersionedIndex(dimension: dimension, factory: "HNSW8")
+        try index.add(data, dimension: dimension, ids: (0..<count).map { Int64($0) }, version: 1)
+        try index.save(to: path)
+        let payload = try index.faiss.serialized()
+        let written = try readFile(path)
+        #expect(Array(written[(written.count - payload.count)...]) == payload)
+        let reopened = try VersionedIndex.open(path)
+        #expect(reopened.count == count)
+    }
+
     /// Open reads the payload straight from the file mapping and drops pages behind it in 8 MiB
     /// chunks: a payload over several chunks (and one over a single chunk) must come back exact.
     @Test(arguments: [("Flat", 30_000), ("HNSW8", 2_000)])

@@ -20,6 +20,7 @@ enum {
     FSHIM_NO_MEMORY = 3,    ///< std::bad_alloc
     FSHIM_CORRUPT = 4,      ///< a serialized payload could not be read
     FSHIM_INTERNAL = 5,     ///< any other exception
+    FSHIM_IO = 6,           ///< the operating system refused a write (message: strerror's text)
 };
 
 /// Index families Stasis supports; they decide which search parameters apply.
@@ -87,8 +88,17 @@ int fshim_search_faiss(const fshim_index* index, int64_t n, const float* x, int6
                        int64_t* labels, int threads, char* err);
 
 /// Serializes the index with faiss::write_index into a malloc'ed buffer (free with fshim_buffer_free).
+/// Saves stream instead (fshim_serialize_to_fd); this whole-buffer form is for tests.
 int fshim_serialize(const fshim_index* index, uint8_t** data, size_t* size, char* err);
 void fshim_buffer_free(uint8_t* data);
+/// Size in bytes of the payload fshim_serialize_to_fd writes, from a counting pass through
+/// faiss::write_index (no bytes are kept). Safe alongside searches (Sources/CFaissShim/serialize.cpp).
+int fshim_serialize_size(const fshim_index* index, size_t* size, char* err);
+/// Writes the payload (faiss::write_index) to `fd` at its current offset through a 1 MiB buffer,
+/// never holding it whole, and continues the FNV-1a 64 hash in *hash over exactly the bytes
+/// written; *size: bytes written. On failure (FSHIM_IO, or another code) part of the payload may
+/// have been written: the caller discards the file. Does not fsync or close `fd`.
+int fshim_serialize_to_fd(const fshim_index* index, int fd, size_t* size, uint64_t* hash, char* err);
 /// Reads an index written by fshim_serialize.
 int fshim_deserialize(const uint8_t* data, size_t size, fshim_index** out, char* err);
 /// fshim_deserialize for a payload inside a private read-only file mapping (mmap MAP_PRIVATE,

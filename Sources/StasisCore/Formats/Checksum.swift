@@ -3,6 +3,11 @@
 struct Checksum {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
+    init() {}
+
+    /// Continues a hash computed elsewhere (the shim's streaming writer hashes the Faiss payload).
+    init(continuing value: UInt64) { self.value = value }
+
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var hash = value
         for byte in bytes {

@@ -8,8 +8,9 @@ func systemErrorText() -> String { String(cString: strerror(errno)) }
 /// target; then the directory is fsynced so the rename itself survives a crash.
 final class AtomicFileWriter {
     private let path: String
-    private let temporaryPath: String
-    private var descriptor: Int32
+    let temporaryPath: String
+    /// The temporary file's descriptor, for writers that stream into it (IndexFile's payload).
+    private(set) var descriptor: Int32
 
     /// - Throws: `.io` when `path` exists and is not a regular file (see `saveTarget`), or the
     ///   temporary file cannot be created.
@@ -45,6 +46,22 @@ final class AtomicFileWriter {
     }
 
     func write<T>(array: [T]) throws { try array.withUnsafeBytes { try write($0) } }
+
+    /// Overwrites bytes already written, at `offset` (a header completed after the data it
+    /// describes); the sequential write position does not move.
+    func write(_ bytes: [UInt8], at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let written = bytes.withUnsafeBytes {
+                Glibc.pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                throw StasisError(.io, "cannot write '\(temporaryPath)': \(systemErrorText())")
+            }
+            done += written
+        }
+    }
 
     func commit() throws {
         guard fsync(descriptor) == 0 else {

@@ -29,44 +29,85 @@ public enum IndexFile {
         var defaults: SearchOptions
         var isTrained: Bool
         var slots: SlotTable
-        var payload: [UInt8]
         /// Last write-ahead log sequence the file holds (0: none).
         var walSequence: UInt64 = 0
     }
 
-    static func write(_ contents: Contents, to path: String) throws {
+    /// The Faiss payload as `write` takes it: its size, and a function that appends exactly that
+    /// many bytes to the temporary file, continuing the checksum over them, and returns the count
+    /// it wrote. Streaming it (`FaissIndex.write(to:checksum:)`) keeps a save from holding the
+    /// payload in memory.
+    struct Payload {
+        let count: Int
+        let write: (_ file: AtomicFileWriter, _ checksum: inout Checksum) throws -> Int
+
+        /// A payload already in memory.
+        static func bytes(_ bytes: [UInt8]) -> Payload {
+            Payload(count: bytes.count) { file, checksum in
+                checksum.update(array: bytes)
+                try file.write(array: bytes)
+                return bytes.count
+            }
+        }
+    }
+
+    /// Writes the container: prefix and header (with a placeholder checksum of the same width),
+    /// slot columns, then the payload streamed after them, hashed as it goes; then the header
+    /// again with the real checksum, over the placeholder. The bytes are those of hashing first
+    /// and writing second, with one pass over the payload.
+    static func write(_ contents: Contents, payload: Payload, to path: String) throws {
+        try prepare(contents, payload: payload, to: path).commit()
+    }
+
+    /// `write` without the commit (fsync, rename): a caller holding a lock to keep the index still
+    /// while the payload streams can release it before the fsync.
+    static func prepare(_ contents: Contents, payload: Payload, to path: String) throws -> AtomicFileWriter {
         let slots = contents.slots
         var checksum = Checksum()
         checksum.update(array: slots.ids)
         checksum.update(array: slots.versions)
         checksum.update(array: slots.alive)
-        checksum.update(array: contents.payload)
-        let info = IndexFileInfo(
-            format: formatVersion, library: LibraryVersion.string, dimension: contents.dimension,
-            metric: "cosine", factory: contents.factory, space: contents.space, trained: contents.isTrained,
-            count: slots.liveCount, slots: slots.slotCount,
-            versions: slots.countByVersion.sorted { $0.key < $1.key }
-                .map { IndexFileInfo.VersionCount(version: $0.key, count: $0.value) },
-            searchDefaults: SearchOptions(efSearch: contents.defaults.efSearch, nprobe: contents.defaults.nprobe),
-            payloadBytes: contents.payload.count, checksum: checksum.hex,
-            walSequence: contents.walSequence > 0 ? contents.walSequence : nil)
-        let header = try encodeHeader(info)
-
-        var headerChecksum = Checksum()
-        headerChecksum.update(array: header)
-        var prefix = magic
-        withUnsafeBytes(of: UInt32(formatVersion).littleEndian) { prefix.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.append(contentsOf: $0) }
-        withUnsafeBytes(of: headerChecksum.value.littleEndian) { prefix.append(contentsOf: $0) }
+        func head(checksum hex: String) throws -> [UInt8] {
+            let info = IndexFileInfo(
+                format: formatVersion, library: LibraryVersion.string, dimension: contents.dimension,
+                metric: "cosine", factory: contents.factory, space: contents.space, trained: contents.isTrained,
+                count: slots.liveCount, slots: slots.slotCount,
+                versions: slots.countByVersion.sorted { $0.key < $1.key }
+                    .map { IndexFileInfo.VersionCount(version: $0.key, count: $0.value) },
+                searchDefaults: SearchOptions(efSearch: contents.defaults.efSearch, nprobe: contents.defaults.nprobe),
+                payloadBytes: payload.count, checksum: hex,
+                walSequence: contents.walSequence > 0 ? contents.walSequence : nil)
+            let header = try encodeHeader(info)
+            var headerChecksum = Checksum()
+            headerChecksum.update(array: header)
+            var bytes = magic
+            withUnsafeBytes(of: UInt32(formatVersion).littleEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: headerChecksum.value.littleEndian) { bytes.append(contentsOf: $0) }
+            return bytes + header
+        }
+        let placeholder = try head(checksum: Checksum().hex)
 
         let writer = try AtomicFileWriter(path: path)
-        try writer.write(array: prefix)
-        try writer.write(array: header)
+        try writer.write(array: placeholder)
         try writer.write(array: slots.ids)
         try writer.write(array: slots.versions)
         try writer.write(array: slots.alive)
-        try writer.write(array: contents.payload)
-        try writer.commit()
+        let written: Int
+        do {
+            written = try payload.write(writer, &checksum)
+        } catch let error as StasisError where error.code == .io {
+            throw StasisError(.io, "cannot write '\(writer.temporaryPath)': \(error.message)")
+        }
+        guard written == payload.count else {
+            throw StasisError(.internalError, "the index payload was \(payload.count) bytes when measured, \(written) when written")
+        }
+        let final = try head(checksum: checksum.hex)
+        guard final.count == placeholder.count else {
+            throw StasisError(.internalError, "index header changed length when its checksum was filled in")
+        }
+        try writer.write(final, at: 0)
+        return writer
     }
 
     /// Reads only the header. Cost is independent of the number of vectors.
@@ -79,7 +120,7 @@ public enum IndexFile {
         return info
     }
 
-    /// An opened file: `contents.payload` is empty; the Faiss payload is `file.bytes[payloadRange]`,
+    /// An opened file: the Faiss payload is `file.bytes[payloadRange]`,
     /// read straight from the mapping (so opening never holds a second copy of it).
     struct Mapped {
         var contents: Contents
@@ -124,7 +165,7 @@ public enum IndexFile {
         try checkPayloadHeader(UnsafeRawBufferPointer(rebasing: bytes[payloadRange]), info: info, path: path)
         let contents = Contents(
             dimension: info.dimension, factory: info.factory, space: info.space, defaults: info.searchDefaults,
-            isTrained: info.trained, slots: slots, payload: [], walSequence: info.walSequence ?? 0)
+            isTrained: info.trained, slots: slots, walSequence: info.walSequence ?? 0)
         return Mapped(contents: contents, file: file, payloadRange: payloadRange)
     }
 

@@ -152,6 +152,32 @@ final class FaissIndex: @unchecked Sendable {
         return try FaissIndex(handle: raw)
     }
 
+    /// Size of the payload `write(to:checksum:)` writes (a counting pass; no bytes are kept).
+    func serializedSize() throws -> Int {
+        var size = 0
+        try Self.check(codeContext: "serialize") { err in fshim_serialize_size(handle, &size, err) }
+        return size
+    }
+
+    /// Writes the payload (faiss::write_index) to `descriptor` at its offset, continuing
+    /// `checksum` over the bytes written; returns their count. Never holds the whole payload.
+    /// - Throws: `.io` with the system's reason when a write fails (the caller names the file).
+    func write(to descriptor: Int32, checksum: inout Checksum) throws -> Int {
+        var size = 0
+        var hash = checksum.value
+        try Self.check(codeContext: "serialize") { err in fshim_serialize_to_fd(handle, descriptor, &size, &hash, err) }
+        checksum = Checksum(continuing: hash)
+        return size
+    }
+
+    /// The payload as `IndexFile.write` streams it.
+    func payload() throws -> IndexFile.Payload {
+        IndexFile.Payload(count: try serializedSize()) { file, checksum in
+            try self.write(to: file.descriptor, checksum: &checksum)
+        }
+    }
+
+    /// The payload as one array: for tests that compare it with what `write(to:checksum:)` streams.
     func serialized() throws -> [UInt8] {
         var data: UnsafeMutablePointer<UInt8>?
         var size = 0
@@ -176,6 +202,8 @@ final class FaissIndex: @unchecked Sendable {
             throw StasisError(.corruptFile, "\(codeContext) is unreadable: \(reason)")
         case Int(FSHIM_INVALID):
             throw StasisError(.invalidArgument, "\(codeContext): \(reason)")
+        case Int(FSHIM_IO):
+            throw StasisError(.io, reason)
         default:
             throw StasisError(.internalError, "\(codeContext): Faiss failed: \(reason)")
         }

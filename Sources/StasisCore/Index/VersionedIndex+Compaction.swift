@@ -68,7 +68,7 @@ extension VersionedIndex {
             ids: live.map { slots.ids[$0] }, versions: live.map { slots.versions[$0] },
             alive: [UInt8](repeating: 1, count: live.count))
         return Rebuilt(
-            faiss: fresh, slots: table, bytesBefore: try faiss.serialized().count, bytesAfter: try fresh.serialized().count)
+            faiss: fresh, slots: table, bytesBefore: try faiss.serializedSize(), bytesAfter: try fresh.serializedSize())
     }
 
     /// Swaps the rebuilt structure in; the caller holds the exclusive lock.

@@ -53,8 +53,8 @@ extension VersionedIndex {
         try lock.reading {
             let snapshot = IndexFile.Contents(
                 dimension: dimension, factory: factory, space: space, defaults: defaults,
-                isTrained: faiss.isTrained, slots: slots, payload: try faiss.serialized(), walSequence: walSequence)
-            try IndexFile.write(snapshot, to: path)
+                isTrained: faiss.isTrained, slots: slots, walSequence: walSequence)
+            try IndexFile.write(snapshot, payload: try faiss.payload(), to: path)
             try wal?.restart(baseSequence: walSequence)
         }
     }

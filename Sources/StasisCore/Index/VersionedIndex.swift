@@ -258,12 +258,15 @@ public final class VersionedIndex: @unchecked Sendable {
     /// Writes the index to `path` atomically (temporary file, fsync, rename, directory fsync).
     /// Concurrent searches may continue while it saves.
     public func save(to path: String) throws {
-        let snapshot = try lock.reading {
-            IndexFile.Contents(
+        // The payload streams from the index into the file (never held in memory), so the writes
+        // happen under the read lock (searches continue, mutations wait); the fsync after it.
+        let file = try lock.reading {
+            let snapshot = IndexFile.Contents(
                 dimension: dimension, factory: factory, space: space, defaults: defaults, isTrained: faiss.isTrained,
-                slots: slots, payload: try faiss.serialized(), walSequence: walSequence)
+                slots: slots, walSequence: walSequence)
+            return try IndexFile.prepare(snapshot, payload: try faiss.payload(), to: path)
         }
-        try IndexFile.write(snapshot, to: path)
+        try file.commit()
     }
 
     /// Opens an index saved by `save(to:)`.

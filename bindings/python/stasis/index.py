@@ -62,16 +62,8 @@ def _rows(x, name):
     return array
 
 
-_F32 = np.dtype(np.float32)
-
-
-def _query_rows(q):
-    """``_rows`` without the conversion call when ``q`` already is what the C ABI takes (the
-    usual case: a float32 C-ordered 2-D numpy array), because single queries are dominated by
-    per-call Python work."""
-    if type(q) is np.ndarray and q.dtype == _F32 and q.ndim == 2 and q.flags.c_contiguous:
-        return q
-    return _rows(q, "q")
+_F32, _I64, _U32 = np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.uint32)
+_byte, _addressof, _tuple_new = ctypes.c_char, ctypes.addressof, tuple.__new__
 
 
 def _ids(ids, n):
@@ -219,21 +211,36 @@ class Index(Handle):
     def search(self, q, k, *, ef_search=0, nprobe=0, version=None):
         """k most similar vectors for each query row. ``version`` restricts hits to one model
         version. Returns a ``SearchResult``: ``D, I = index.search(q, k)``; ``.versions``."""
-        # The hot path of single-query callers: no per-call argument conversion beyond what the
-        # call needs (addresses through address_of, options NULL or cached, see _loader).
-        queries = _query_rows(q)
-        n, k = queries.shape[0], int(k)
-        shape = (n, max(k, 0))
-        scores = np.empty(shape, np.float32)
-        ids = np.empty(shape, np.int64)
-        versions = np.empty(shape, np.uint32)
-        status = search_entry(
-            self._h, n, queries.shape[1], address_of(queries), k, search_options(ef_search, nprobe, version),
-            address_of(scores), address_of(ids), address_of(versions),
-        )
+        # The hot path of single-query callers, where Python-side work is most of the call: no
+        # conversion call for a float32 C-ordered 2-D query, dtype objects instead of dtype
+        # lookups, addresses through address_of, options NULL for defaults (checked inline) or
+        # cached (search_options). The library checks n, dim and k and reports them.
+        if type(q) is np.ndarray and q.dtype == _F32 and q.ndim == 2 and q.flags.c_contiguous:
+            queries = q
+        else:
+            queries = _rows(q, "q")
+        n, d = queries.shape
+        k = int(k)
+        shape = (n, k if k > 0 else 0)
+        scores = np.empty(shape, _F32)
+        ids = np.empty(shape, _I64)
+        versions = np.empty(shape, _U32)
+        if version is None and ef_search == 0 and nprobe == 0 and type(ef_search) is int and type(nprobe) is int:
+            options = None
+        else:
+            options = search_options(ef_search, nprobe, version)
+        if n and k > 0:  # fresh, writable, non-empty: the buffer protocol's address directly
+            out_scores = _addressof(_byte.from_buffer(scores))
+            out_ids = _addressof(_byte.from_buffer(ids))
+            out_versions = _addressof(_byte.from_buffer(versions))
+        else:  # empty outputs (the library reports a bad k)
+            out_scores, out_ids, out_versions = address_of(scores), address_of(ids), address_of(versions)
+        status = search_entry(self._h, n, d, address_of(queries), k, options, out_scores, out_ids, out_versions)
         if status:
             check(status)
-        return SearchResult(scores, ids, versions)
+        result = _tuple_new(SearchResult, (scores, ids))  # SearchResult(...) without its Python __new__
+        result.versions = versions
+        return result
 
     def add_features(self, encoder, features, ids):
         """Encodes backbone features with ``encoder`` and adds them, stamped with its version.
