@@ -40,15 +40,6 @@ public enum IndexFile {
     struct Payload {
         let count: Int
         let write: (_ file: AtomicFileWriter, _ checksum: inout Checksum) throws -> Int
-
-        /// A payload already in memory.
-        static func bytes(_ bytes: [UInt8]) -> Payload {
-            Payload(count: bytes.count) { file, checksum in
-                checksum.update(array: bytes)
-                try file.write(array: bytes)
-                return bytes.count
-            }
-        }
     }
 
     /// Writes the container: prefix and header (with a placeholder checksum of the same width),
