@@ -8,10 +8,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -28,33 +26,24 @@ struct BestOnTop {
     bool operator()(const Scored& a, const Scored& b) const { return a.first < b.first; }
 };
 
-/// One byte per node: std::mutex is 40 bytes, so the lock array of a large build spans megabytes
-/// and every lock was a cache miss of its own. Waits are rare (a few threads over many nodes) and
-/// short; a waiter yields so an oversubscribed machine still makes progress.
-struct NodeLock {
-    std::atomic<uint8_t> held{0};
-    void lock() {
-        for (int spins = 0; held.exchange(1, std::memory_order_acquire) != 0; spins++) {
-            while (held.load(std::memory_order_relaxed) != 0) {
-                if (++spins > 64) std::this_thread::yield();
-            }
-        }
-    }
-    void unlock() { held.store(0, std::memory_order_release); }
+/// A reverse link found while computing a batch's forward links: `src` (a node of the batch)
+/// chose `dest` (a node of the snapshot) on `level`, so `dest` should link back to `src`.
+struct Edge {
+    int32_t level;
+    int32_t dest;
+    int32_t src;
 };
 
 /// State shared by the threads of one add.
 template <class Store>
 struct Build {
-    Build(faiss::HNSW& g, const Store& s, const float* x, int64_t first, size_t ntotal)
-            : graph(g), store(s), vectors(x), n0(first), locks(new NodeLock[ntotal]) {}
+    Build(faiss::HNSW& g, const Store& s, const float* x, int64_t first)
+            : graph(g), store(s), vectors(x), n0(first) {}
 
     faiss::HNSW& graph;
     const Store& store;
     const float* vectors;  // the caller's rows of this add: node n0 + i is row i
     int64_t n0;
-    std::unique_ptr<NodeLock[]> locks;    // one per node: guards its neighbour lists
-    std::mutex entry_mutex;               // guards entry_point / max_level
 
     void range(int32_t node, int level, size_t& begin, size_t& end) const {
         begin = graph.offsets[size_t(node)] + size_t(graph.cum_nneighbor_per_level[level]);
@@ -62,7 +51,12 @@ struct Build {
     }
 };
 
-/// Per-thread working memory, reused across the points a thread inserts.
+/// Per-thread working memory, reused across the points a thread links and the lists it merges.
+///
+/// Insertion runs in batches (see build_with). While a batch's forward links are computed the
+/// graph is a frozen snapshot: each thread reads the lists of earlier nodes and writes only the
+/// lists of the node it inserts, which no other thread can reach yet, so no locks are needed.
+/// The reverse links are then merged once per (node, level) by exactly one thread.
 template <class Store>
 class Inserter {
     using Row = typename Store::Row;
@@ -86,35 +80,72 @@ public:
         }
     }
 
-    /// Inserts node `id` (its row is already in the storage) with top level `level`.
-    void insert(int32_t id, int level) {
+    /// Computes the forward links of node `id` (its row is already in the storage) with top
+    /// level `level` against the snapshot: greedy descent from the entry point, then on each of
+    /// its levels a beam search and the heuristic, written into id's own lists. Appends one
+    /// Edge per chosen neighbour to `out` (at most id's total list size).
+    size_t forward(int32_t id, int level, Edge* out) {
         s_.set_vector(query_, b_.vectors + size_t(id - b_.n0) * d_);
-        int32_t nearest;
-        {
-            std::lock_guard<std::mutex> guard(b_.entry_mutex);
-            nearest = b_.graph.entry_point;
-            if (nearest == -1) {
-                b_.graph.max_level = level;
-                b_.graph.entry_point = id;
-            }
-        }
-        if (nearest < 0) return;
-
-        std::unique_lock<NodeLock> own(b_.locks[size_t(id)]);
+        int32_t nearest = b_.graph.entry_point;
         int current = b_.graph.max_level;
         float nearest_sim = s_.score(query_, s_.row(nearest));
         for (; current > level; current--) greedy(current, nearest, nearest_sim);
+        size_t count = 0;
+        int32_t* nb = b_.graph.neighbors.data();
         // Every level starts its beam from the node the descent reached, as in Faiss.
-        for (; current >= 0; current--) link(id, nearest, nearest_sim, current, own);
-        own.unlock();
-
-        if (level > b_.graph.max_level) {
-            std::lock_guard<std::mutex> guard(b_.entry_mutex);
-            if (level > b_.graph.max_level) {
-                b_.graph.max_level = level;
-                b_.graph.entry_point = id;
+        for (; current >= 0; current--) {
+            search_level(nearest, nearest_sim, current);
+            pool_.assign(found_.begin(), found_.end());
+            select(pool_, size_t(b_.graph.nb_neighbors(current)));
+            size_t begin, end;
+            b_.range(id, current, begin, end);
+            size_t i = begin;
+            for (const Scored& s : kept_) {
+                if (s.second == id) continue;
+                nb[i++] = s.second;
+                out[count++] = Edge{current, s.second, id};
             }
+            while (i < end) nb[i++] = -1;
         }
+        return count;
+    }
+
+    /// Adds the sources of `incoming` (all for one node and level, sorted by source) to that
+    /// node's list; an overflowing list re-selects once among old and new with the heuristic,
+    /// as one add_link per source did, but pruning once.
+    void merge(const Edge* incoming, size_t n) {
+        const int32_t node = incoming[0].dest;
+        const int level = incoming[0].level;
+        size_t begin, end;
+        b_.range(node, level, begin, end);
+        int32_t* nb = b_.graph.neighbors.data();
+        merge_ids_.clear();
+        for (size_t j = begin; j < end && nb[j] >= 0; j++) merge_ids_.push_back(nb[j]);
+        const size_t existing = merge_ids_.size();
+        for (size_t k = 0; k < n; k++) {
+            int32_t v = incoming[k].src;
+            if (v == node || (k > 0 && v == incoming[k - 1].src)) continue;
+            if (std::find(merge_ids_.begin(), merge_ids_.begin() + std::ptrdiff_t(existing), v) !=
+                merge_ids_.begin() + std::ptrdiff_t(existing))
+                continue;
+            merge_ids_.push_back(v);
+        }
+        if (merge_ids_.size() <= end - begin) {
+            for (size_t j = existing; j < merge_ids_.size(); j++) nb[begin + j] = merge_ids_[j];
+            return;
+        }
+        s_.set_node(link_query_, node);
+        const size_t count = merge_ids_.size();
+        merge_rows_.resize(count);
+        merge_sims_.resize(count);
+        for (size_t j = 0; j < count; j++) merge_rows_[j] = s_.row(merge_ids_[j]);
+        s_.score_gathered(link_query_, merge_rows_.data(), count, merge_sims_.data());
+        link_pool_.clear();
+        for (size_t j = 0; j < count; j++) link_pool_.emplace_back(merge_sims_[j], merge_ids_[j]);
+        select(link_pool_, end - begin);
+        size_t i = begin;
+        for (const Scored& s : kept_) nb[i++] = s.second;
+        while (i < end) nb[i++] = -1;
     }
 
 private:
@@ -203,12 +234,15 @@ private:
         }
     }
 
-    /// HNSW heuristic: from `pool` (any order), keeps at most `max_size` nodes, best first,
-    /// skipping a node closer to an already kept one than to the query. Faiss applies it only
-    /// when the pool holds at least max_size nodes; so does this. Result in kept_.
+    /// HNSW heuristic: from `pool` (any order), keeps at most `max_size` nodes, best first
+    /// (equal scores by id, so the result does not depend on the pool's order), skipping a node
+    /// closer to an already kept one than to the query. Faiss applies it only when the pool
+    /// holds at least max_size nodes; so does this. Result in kept_.
     void select(std::vector<Scored>& pool, size_t max_size) {
         kept_.clear();
-        std::sort(pool.begin(), pool.end(), [](const Scored& a, const Scored& c) { return a.first > c.first; });
+        std::sort(pool.begin(), pool.end(), [](const Scored& a, const Scored& c) {
+            return a.first > c.first || (a.first == c.first && a.second < c.second);
+        });
         if (pool.size() < max_size) {
             kept_.assign(pool.begin(), pool.end());
             return;
@@ -224,54 +258,6 @@ private:
         }
     }
 
-    /// Adds `dest` to `src`'s list on `level`; a full list re-selects among old and new. The
-    /// caller holds src's lock.
-    void add_link(int32_t src, int32_t dest, int level) {
-        size_t begin, end;
-        b_.range(src, level, begin, end);
-        int32_t* nb = b_.graph.neighbors.data();
-        if (nb[end - 1] == -1) {
-            size_t i = end;
-            while (i > begin && nb[i - 1] == -1) i--;
-            nb[i] = dest;
-            return;
-        }
-        s_.set_node(link_query_, src);
-        size_t count = 0;
-        ids_[count] = dest;
-        rows_[count++] = s_.row(dest);
-        for (size_t j = begin; j < end; j++) {
-            ids_[count] = nb[j];
-            rows_[count++] = s_.row(nb[j]);
-        }
-        s_.score_gathered(link_query_, rows_.data(), count, sims_.data());
-        link_pool_.clear();
-        for (size_t j = 0; j < count; j++) link_pool_.emplace_back(sims_[j], ids_[j]);
-        select(link_pool_, end - begin);
-        size_t i = begin;
-        for (const Scored& s : kept_) nb[i++] = s.second;
-        while (i < end) nb[i++] = -1;
-    }
-
-    /// Links `id` on `level`: search, select, link both ways. Enters and leaves with `own`
-    /// (id's lock) held; releases it while locking neighbours, as Faiss does, so two inserting
-    /// threads never wait on each other's nodes in opposite order.
-    void link(int32_t id, int32_t nearest, float nearest_sim, int level, std::unique_lock<NodeLock>& own) {
-        search_level(nearest, nearest_sim, level);
-        size_t max_size = size_t(b_.graph.nb_neighbors(level));
-        pool_.assign(found_.begin(), found_.end());
-        select(pool_, max_size);
-        chosen_.clear();
-        for (const Scored& s : kept_) chosen_.push_back(s.second);
-        for (int32_t other : chosen_) add_link(id, other, level);
-        own.unlock();
-        for (int32_t other : chosen_) {
-            std::lock_guard<NodeLock> guard(b_.locks[size_t(other)]);
-            add_link(other, id, level);
-        }
-        own.lock();
-    }
-
     Build<Store>& b_;
     const Store& s_;
     std::vector<uint8_t> visited_;
@@ -279,11 +265,10 @@ private:
     size_t d_;
     Query query_, link_query_;
     std::vector<Query> kept_queries_;
-    std::vector<int32_t> ids_;
-    std::vector<Row> rows_, kept_rows_;
-    std::vector<float> sims_;
+    std::vector<int32_t> ids_, merge_ids_;
+    std::vector<Row> rows_, kept_rows_, merge_rows_;
+    std::vector<float> sims_, merge_sims_;
     std::vector<Scored> candidates_, found_, pool_, link_pool_, kept_;
-    std::vector<int32_t> chosen_;
 };
 
 /// Asks the kernel to back the 2 MiB-aligned interior of [p, p + bytes) with huge pages, now
@@ -304,37 +289,133 @@ void advise_huge_pages(const void* p, size_t bytes) {
     (void)madvise(start, end - begin, MADV_COLLAPSE);
 }
 
+/// Links the new nodes (`by_level`: buckets of node ids, bucket L holding the nodes whose top
+/// level is L) into the graph, Faiss's deterministic batch scheme in our loop:
+///
+/// - Buckets from the top level down, each shuffled with Faiss's seed.
+/// - Each bucket is inserted in prefix-doubling batches (1, 1, 2, 4, ... nodes, capped at 2% of
+///   the index). Phase A, parallel over the batch: every node computes its forward links against
+///   the graph as it was at the end of the previous batch (nobody can reach a node of the batch
+///   yet, so the snapshot does not change under the readers) and records one reverse Edge per
+///   chosen neighbour. Phase B, parallel over destinations: edges are grouped by (level, node)
+///   and each group merged into that node's list once, pruning with the heuristic only if it
+///   overflows. No locks; the graph does not depend on the number of threads or their timing.
+/// - The entry point is the first node of the top bucket (an empty graph), or a node of a higher
+///   level than the graph has, once its first batch (itself alone) is linked.
 template <class Store>
 void build_with(faiss::IndexHNSW& index, const Store& store, int64_t n0, int64_t n, const float* x,
                 std::vector<std::vector<int32_t>>& by_level, int threads) {
     const size_t ntotal = size_t(index.ntotal);
     const size_t d = size_t(index.d);
-    Build<Store> build(index.hnsw, store, x, n0, ntotal);
+    faiss::HNSW& graph = index.hnsw;
+    Build<Store> build(graph, store, x, n0);
     (void)n;
-    // Inserters (visited tags of ntotal entries each) are reused across chunks and levels.
+    // Inserters (visited tags of ntotal entries each) are reused across batches and phases.
     std::mutex idle_mutex;
     std::vector<std::unique_ptr<Inserter<Store>>> idle;
+    auto with_inserter = [&](auto&& body) {
+        std::unique_ptr<Inserter<Store>> inserter;
+        {
+            std::lock_guard<std::mutex> guard(idle_mutex);
+            if (!idle.empty()) {
+                inserter = std::move(idle.back());
+                idle.pop_back();
+            }
+        }
+        if (!inserter) inserter.reset(new Inserter<Store>(build, ntotal, d));
+        body(*inserter);
+        std::lock_guard<std::mutex> guard(idle_mutex);
+        idle.push_back(std::move(inserter));
+    };
+
+    // Phase B groups edges into this many ranges of destination ids, merged in parallel.
+    constexpr size_t kGroups = 256;
+    const size_t group_width = ntotal / kGroups + 1;
+    const size_t cap = std::max<size_t>(1, size_t(0.02 * double(ntotal)));
+    std::vector<size_t> slot;             // phase A: node j of the batch writes edges from slot[j]
+    std::vector<uint32_t> made;           // ... and made[j] of them
+    std::vector<Edge> edges, grouped;
+    std::vector<size_t> group_start(kGroups + 1);
+
     faiss::RandomGenerator shuffle(789);
     for (int level = int(by_level.size()) - 1; level >= 0; level--) {
         std::vector<int32_t>& nodes = by_level[size_t(level)];
         for (size_t j = 0; j + 1 < nodes.size(); j++)
             std::swap(nodes[j], nodes[j + size_t(shuffle.rand_int(int(nodes.size() - j)))]);
-        // Few nodes (upper levels): one thread, as Faiss does below 100.
-        int level_threads = nodes.size() > 100 ? threads : 1;
-        parallel_chunks(int64_t(nodes.size()), level_threads, [&](int64_t begin, int64_t end) {
-            std::unique_ptr<Inserter<Store>> inserter;
-            {
-                std::lock_guard<std::mutex> guard(idle_mutex);
-                if (!idle.empty()) {
-                    inserter = std::move(idle.back());
-                    idle.pop_back();
-                }
+        if (nodes.empty()) continue;
+
+        size_t s = 0;
+        bool raise_after_first = false;
+        if (graph.entry_point == -1) {
+            graph.entry_point = nodes[0];
+            graph.max_level = level;
+            s = 1;  // the first node has nobody to link to
+        } else if (level > graph.max_level) {
+            raise_after_first = true;
+        }
+        while (s < nodes.size()) {
+            const size_t e = std::min(nodes.size(), s + std::min(std::max<size_t>(s, 1), cap));
+            const size_t count = e - s;
+
+            // Phase A: forward links against the snapshot.
+            slot.resize(count + 1);
+            made.assign(count, 0);
+            slot[0] = 0;
+            for (size_t j = 0; j < count; j++) {
+                const int32_t id = nodes[s + j];
+                slot[j + 1] = slot[j] + (graph.offsets[size_t(id) + 1] - graph.offsets[size_t(id)]);
             }
-            if (!inserter) inserter.reset(new Inserter<Store>(build, ntotal, d));
-            for (int64_t i = begin; i < end; i++) inserter->insert(nodes[size_t(i)], level);
-            std::lock_guard<std::mutex> guard(idle_mutex);
-            idle.push_back(std::move(inserter));
-        });
+            edges.resize(slot[count]);
+            parallel_chunks(int64_t(count), count > 100 ? threads : 1, [&](int64_t begin, int64_t end) {
+                with_inserter([&](Inserter<Store>& inserter) {
+                    for (int64_t j = begin; j < end; j++)
+                        made[size_t(j)] = uint32_t(inserter.forward(nodes[s + size_t(j)], level, &edges[slot[size_t(j)]]));
+                });
+            });
+
+            // Phase B: group the reverse edges by destination range, then merge each (level,
+            // node) once. Groups are contiguous id ranges: a thread merges nearby lists.
+            std::fill(group_start.begin(), group_start.end(), size_t(0));
+            size_t total = 0;
+            for (size_t j = 0; j < count; j++) {
+                for (size_t k = slot[j]; k < slot[j] + made[j]; k++) group_start[size_t(edges[k].dest) / group_width + 1]++;
+                total += made[j];
+            }
+            for (size_t g = 0; g < kGroups; g++) group_start[g + 1] += group_start[g];
+            grouped.resize(total);
+            {
+                std::vector<size_t> head(group_start.begin(), group_start.end() - 1);
+                for (size_t j = 0; j < count; j++)
+                    for (size_t k = slot[j]; k < slot[j] + made[j]; k++)
+                        grouped[head[size_t(edges[k].dest) / group_width]++] = edges[k];
+            }
+            parallel_chunks(int64_t(kGroups), total > 256 ? threads : 1, [&](int64_t begin, int64_t end) {
+                with_inserter([&](Inserter<Store>& inserter) {
+                    for (int64_t g = begin; g < end; g++) {
+                        Edge* p = grouped.data() + group_start[size_t(g)];
+                        Edge* q = grouped.data() + group_start[size_t(g) + 1];
+                        std::sort(p, q, [](const Edge& a, const Edge& b) {
+                            if (a.dest != b.dest) return a.dest < b.dest;
+                            if (a.level != b.level) return a.level < b.level;
+                            return a.src < b.src;
+                        });
+                        while (p < q) {
+                            Edge* r = p + 1;
+                            while (r < q && r->dest == p->dest && r->level == p->level) r++;
+                            inserter.merge(p, size_t(r - p));
+                            p = r;
+                        }
+                    }
+                });
+            });
+
+            if (raise_after_first) {
+                graph.max_level = level;
+                graph.entry_point = nodes[0];
+                raise_after_first = false;
+            }
+            s = e;
+        }
     }
 }
 

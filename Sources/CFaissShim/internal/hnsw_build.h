@@ -1,10 +1,13 @@
 // The shim's own HNSW construction, writing the same graph structure Faiss 1.7.3 builds
 // (faiss::HNSW's public levels / offsets / neighbors / entry_point / max_level) with the same
-// algorithm: level buckets from the top, a seeded shuffle per level, greedy descent, beam search
-// with efConstruction, the HNSW neighbour-selection heuristic and bidirectional links under
-// per-node locks. What differs is speed: SIMD kernels, four neighbours per kernel call with
-// prefetch (1.7.3 computes one distance at a time, each a cache miss), epoch-tagged visited sets,
-// and std::threads (this target cannot use OpenMP pragmas).
+// level assignment, entry point, greedy descent, beam search with efConstruction and HNSW
+// neighbour-selection heuristic. Insertion follows the batch scheme of newer Faiss (its
+// deterministic build): prefix-doubling batches of at most 2% of the index, forward links of a
+// batch computed in parallel against a frozen snapshot without locks, reverse links merged once
+// per node and level per batch (pruning an overflowing list once). The graph does not depend on
+// the thread count. What differs from Faiss is speed: SIMD kernels, four neighbours per kernel
+// call with prefetch, epoch-tagged visited sets, and std::threads (this target cannot use OpenMP
+// pragmas).
 #pragma once
 #include <faiss/IndexHNSW.h>
 
@@ -12,7 +15,7 @@
 
 namespace stasis_shim {
 
-/// Whether `index` can be built by hnsw_add: inner product over IndexFlat storage.
+/// Whether `index` can be built by hnsw_add: inner product over IndexFlat or 8-bit SQ storage.
 bool hnsw_build_applies(const faiss::IndexHNSW& index);
 
 /// Appends n rows to the storage and links them into the graph on up to `threads` threads.
