@@ -95,6 +95,12 @@ def run_side(side, data_dir, config, c_bench=None):
     else:
         command = [sys.executable, os.path.join(HERE, "worker.py"), side, data_dir, json.dumps(config)]
     env = dict(os.environ, STASIS_BENCH_ADD_REPEATS=str(config.get("add_repeats", 1)))
+    if config.get("one_blas_thread"):
+        # Every OpenBLAS in the process (ours, numpy's bundled one, the wheel's) at one thread.
+        # Without it the Python process spent 2.3-3.1x the C process's CPU time on the same
+        # 1-thread batch call (a second BLAS thread the C process does not have), which is not
+        # the binding's cost.
+        env["OPENBLAS_NUM_THREADS"] = "1"
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise SystemExit(f"{side} worker failed:\n{result.stderr[-2000:]}")
@@ -137,7 +143,7 @@ def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000):
     np.save(os.path.join(data_dir, "base.npy"), small)
     np.save(os.path.join(data_dir, "queries.npy"), q)
     np.save(os.path.join(data_dir, "truth.npy"), exact_top10(small, q))
-    config.update(threads=[1], build_threads=1)
+    config.update(threads=[1], build_threads=1, one_blas_thread=True)
     sides = ["stasis"] + (["stasis-c"] if c_bench else []) + ["faiss"]
     results = {side: run_side(side, data_dir, config, c_bench) for side in sides}
     p, f, c = (results[side]["rows"][0] if side in results else None for side in ("stasis", "stasis-c", "faiss"))
