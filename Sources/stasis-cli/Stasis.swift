@@ -14,4 +14,10 @@ struct Stasis: ParsableCommand {
             EvaluateCommand.self, GateCommand.self, AdaptCommand.self, GalleryCommand.self, BackfillCommand.self, Demo.self,
         ]
     )
+
+    /// Names OpenBLAS's kernels before anything runs (OpenBLASKernels), then parses and runs.
+    static func main() {
+        OpenBLASKernels.reexecuteIfUseful()
+        main(nil)
+    }
 }

@@ -755,5 +755,21 @@ out=$("$cli" gallery remove "$work/cg" --ids "$work/g_new_ids.npy" --json)
 expect "gallery remove --json" python3 -c "
 import json, sys; d = json.loads(sys.argv[1]); assert d['removed'] == 10 and d['count'] == 30 and d['versions'] == {'1': 30}, d" "$out"
 
+# OpenBLAS kernels: unset, the command re-executes itself once with OPENBLAS_CORETYPE named from the
+# CPU flags (OPENBLAS_VERBOSE=2 makes OpenBLAS print the core it loads with, once per start).
+cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+has_flags() { for f in "$@"; do [[ "$cpu_flags" == *" $f "* ]] || return 1; done; }
+family=""
+if has_flags avx512f avx512cd avx512bw avx512dq avx512vl; then family=SkylakeX; elif has_flags avx2 fma; then family=Haswell; fi
+cores=$(env -u OPENBLAS_CORETYPE -u STASIS_OPENBLAS_AUTO OPENBLAS_VERBOSE=2 "$cli" version 2>&1 | grep '^Core:' || true)
+if [ -n "$family" ] && [ -n "$cores" ]; then
+    expect "the CLI names the OpenBLAS kernels ($family)" test "$(tail -1 <<<"$cores")" = "Core: $family"
+fi
+if [ -n "$cores" ]; then
+    expect "STASIS_OPENBLAS_AUTO=0: no re-execution" test "$(env -u OPENBLAS_CORETYPE STASIS_OPENBLAS_AUTO=0 OPENBLAS_VERBOSE=2 "$cli" version 2>&1 | grep -c '^Core:')" = 1
+    expect "the caller's OPENBLAS_CORETYPE wins" test "$(OPENBLAS_CORETYPE=Haswell OPENBLAS_VERBOSE=2 "$cli" version 2>&1 | grep '^Core:')" = "Core: Haswell"
+fi
+expect "the CLI still runs with the kernels named" "$cli" version
+
 [ $failures = 0 ] && echo "CLI tests: all passed"
 exit $failures
