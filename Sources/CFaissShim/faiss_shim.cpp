@@ -196,7 +196,7 @@ int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* 
         auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index->index.get());
         if (hnsw && stasis_shim::hnsw_build_applies(*hnsw)) {
             // The shim's own construction on its own threads; no BLAS involved.
-            stasis_shim::hnsw_add(*hnsw, n, x, threads);
+            stasis_shim::hnsw_add(*hnsw, n, x, nullptr, threads);
             return;
         }
         // Faiss's HNSW construction is OpenMP work without BLAS; IVF assignment is BLAS work.

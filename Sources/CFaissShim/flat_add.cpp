@@ -3,19 +3,17 @@
 // The copy path (UnitRows, then IndexFlat::add) read the caller's rows three times and wrote them
 // twice (a Swift copy, normalisation in place, Faiss's append) on one thread. Here each row is
 // checked, scaled and written straight into the storage's tail on the shim's threads. The
-// arithmetic is UnitRows's (BLAS dot for the squared norm, a multiply by 1 / sqrt of it, which is
-// what cblas_sscal computes), so the stored values are bit-identical to the copy path; the tests
-// compare the two.
+// arithmetic is UnitRows's (internal/unit_rows.h), so the stored values are bit-identical to the
+// copy path; the tests compare the two.
 #include "faiss_shim.h"
 
 #include "internal/guarded.h"
 #include "internal/parallel.h"
 #include "internal/shim_index.h"
+#include "internal/unit_rows.h"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/impl/FaissAssert.h>
-
-#include <cblas.h>
 
 #include <sys/mman.h>
 
@@ -60,13 +58,6 @@ void grow_storage(std::vector<uint8_t>& codes, size_t extra, int threads) {
     codes.resize(needed);
 }
 
-/// Lowers `target` to `value` if it is smaller.
-void lower_to(std::atomic<int64_t>& target, int64_t value) {
-    int64_t current = target.load(std::memory_order_relaxed);
-    while (value < current && !target.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
-    }
-}
-
 }  // namespace
 
 extern "C" {
@@ -83,8 +74,7 @@ int fshim_flat_add_unit(fshim_index* index, int64_t n, const float* x, int threa
         const size_t old_bytes = flat->codes.size();
         grow_storage(flat->codes, size_t(n) * flat->code_size, threads);
         float* out = reinterpret_cast<float*>(flat->codes.data() + old_bytes);
-        // OpenBLAS's dot runs threaded above 10,000 elements; keep its pool out of our threads.
-        const int workers = d > 8192 ? 1 : threads;
+        const int workers = stasis_shim::unit_row_threads(d, threads);
 
         std::atomic<int64_t> first_bad{n};
         stasis_shim::parallel_chunks(n, workers, [&](int64_t begin, int64_t end) {
@@ -92,14 +82,12 @@ int fshim_flat_add_unit(fshim_index* index, int64_t n, const float* x, int threa
                 // Rows past a refused one are not needed: the whole batch is refused.
                 if (i >= first_bad.load(std::memory_order_relaxed)) return;
                 const float* src = x + size_t(i) * d;
-                const float squares = cblas_sdot(int(d), src, 1, src, 1);
-                if (!(std::isfinite(squares) && squares > 0)) {
-                    lower_to(first_bad, i);
+                const float scale = stasis_shim::unit_scale(src, d);
+                if (scale == 0) {
+                    stasis_shim::lower_to(first_bad, i);
                     return;
                 }
-                const float scale = 1.0f / std::sqrt(squares);
-                float* dst = out + size_t(i) * d;
-                for (size_t j = 0; j < d; j++) dst[j] = src[j] * scale;
+                stasis_shim::scale_row(src, scale, out + size_t(i) * d, d);
             }
         });
         const int64_t bad = first_bad.load();

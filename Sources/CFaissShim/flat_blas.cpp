@@ -56,7 +56,8 @@ void flat_blas_search(const faiss::IndexFlat& index, int64_t n, const float* x, 
     // runs: 256 x 4096 1120-1480 QPS, 512 x 2048 1350-1645, 1024 x 2048 1595-1686, 1024 x 4096
     // 1362, 2048 x 1024 1118-1700 (docs/benchmarks.md, issue 21). The same blocks as the
     // filtered search, so a gallery's scores do not change in the last bit when its first
-    // removal (or a compaction) moves it between the two.
+    // removal moves it between the two. (A compaction moves rows to other positions in the
+    // blocks; some OpenBLAS kernel families then round differently in the last bit.)
     const int64_t query_block = 1024;
     const size_t row_block = 2048;
     std::vector<float> block(size_t(std::min<int64_t>(query_block, n)) * std::min(row_block, ntotal));

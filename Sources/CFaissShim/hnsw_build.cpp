@@ -3,7 +3,9 @@
 #include "internal/hnsw_store.h"
 #include "internal/kernels.h"
 #include "internal/parallel.h"
+#include "internal/unit_rows.h"
 
+#include <faiss/IndexFlatCodes.h>
 #include <faiss/utils/random.h>
 #include <sys/mman.h>
 
@@ -37,12 +39,13 @@ struct Edge {
 /// State shared by the threads of one add.
 template <class Store>
 struct Build {
-    Build(faiss::HNSW& g, const Store& s, const float* x, int64_t first)
-            : graph(g), store(s), vectors(x), n0(first) {}
+    Build(faiss::HNSW& g, const Store& s, const float* x, const float* row_scales, int64_t first)
+            : graph(g), store(s), vectors(x), scales(row_scales), n0(first) {}
 
     faiss::HNSW& graph;
     const Store& store;
     const float* vectors;  // the caller's rows of this add: node n0 + i is row i
+    const float* scales;   // when set, row i is inserted as vectors[i] * scales[i] (a unit row)
     int64_t n0;
 
     void range(int32_t node, int level, size_t& begin, size_t& end) const {
@@ -78,6 +81,7 @@ public:
             kept_queries_.resize(widest + 1);
             for (Query& q : kept_queries_) s_.init(q);
         }
+        if (b.scales) unit_row_.resize(d);
     }
 
     /// Computes the forward links of node `id` (its row is already in the storage) with top
@@ -85,7 +89,12 @@ public:
     /// its levels a beam search and the heuristic, written into id's own lists. Appends one
     /// Edge per chosen neighbour to `out` (at most id's total list size).
     size_t forward(int32_t id, int level, Edge* out) {
-        s_.set_vector(query_, b_.vectors + size_t(id - b_.n0) * d_);
+        const float* x = b_.vectors + size_t(id - b_.n0) * d_;
+        if (b_.scales) {
+            scale_row(x, b_.scales[id - b_.n0], unit_row_.data(), d_);
+            x = unit_row_.data();
+        }
+        s_.set_vector(query_, x);
         int32_t nearest = b_.graph.entry_point;
         int current = b_.graph.max_level;
         float nearest_sim = s_.score(query_, s_.row(nearest));
@@ -267,7 +276,7 @@ private:
     std::vector<Query> kept_queries_;
     std::vector<int32_t> ids_, merge_ids_;
     std::vector<Row> rows_, kept_rows_, merge_rows_;
-    std::vector<float> sims_, merge_sims_;
+    std::vector<float> sims_, merge_sims_, unit_row_;
     std::vector<Scored> candidates_, found_, pool_, link_pool_, kept_;
 };
 
@@ -304,11 +313,11 @@ void advise_huge_pages(const void* p, size_t bytes) {
 ///   level than the graph has, once its first batch (itself alone) is linked.
 template <class Store>
 void build_with(faiss::IndexHNSW& index, const Store& store, int64_t n0, int64_t n, const float* x,
-                std::vector<std::vector<int32_t>>& by_level, int threads) {
+                const float* scales, std::vector<std::vector<int32_t>>& by_level, int threads) {
     const size_t ntotal = size_t(index.ntotal);
     const size_t d = size_t(index.d);
     faiss::HNSW& graph = index.hnsw;
-    Build<Store> build(graph, store, x, n0);
+    Build<Store> build(graph, store, x, scales, n0);
     (void)n;
     // Inserters (visited tags of ntotal entries each) are reused across batches and phases.
     std::mutex idle_mutex;
@@ -428,11 +437,34 @@ bool hnsw_build_applies(const faiss::IndexHNSW& index) {
            index.storage->ntotal == index.ntotal && index.hnsw.levels.size() == size_t(index.ntotal);
 }
 
-void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, int threads) {
+/// Appends rows to the storage: as they are, or normalised piece by piece through a scratch
+/// buffer of unit_piece_rows rows (the storage keeps only its own copy, or codes, of the batch).
+void append_to_storage(faiss::Index& storage, int64_t n, const float* x, const float* scales, int threads) {
+    if (!scales) return storage.add(n, x);
+    const size_t d = size_t(storage.d);
+    // Room for the whole batch first: growing piece by piece would double the capacity on the
+    // way, and each reallocation holds the old and the new block at once.
+    if (auto* flat = dynamic_cast<faiss::IndexFlatCodes*>(&storage)) {
+        const size_t needed = flat->codes.size() + size_t(n) * flat->code_size;
+        if (needed > flat->codes.capacity()) flat->codes.reserve(std::max(needed, 2 * flat->codes.capacity()));
+    }
+    const int64_t piece = std::min(n, unit_piece_rows(d));
+    std::vector<float> unit(size_t(piece) * d);
+    for (int64_t start = 0; start < n; start += piece) {
+        const int64_t rows = std::min(piece, n - start);
+        parallel_chunks(rows, unit_row_threads(d, threads), [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; i++)
+                scale_row(x + size_t(start + i) * d, scales[start + i], unit.data() + size_t(i) * d, d);
+        });
+        storage.add(rows, unit.data());
+    }
+}
+
+void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, const float* scales, int threads) {
     if (n <= 0) return;
     faiss::HNSW& graph = index.hnsw;
     const int64_t n0 = index.ntotal;
-    index.storage->add(n, x);
+    append_to_storage(*index.storage, n, x, scales, threads);
     index.ntotal = index.storage->ntotal;
     graph.prepare_level_tab(size_t(n), false);
 
@@ -452,12 +484,12 @@ void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, int threads) {
     if (auto* flat = dynamic_cast<const faiss::IndexFlat*>(index.storage)) {
         if (huge) advise_huge_pages(flat->codes.data(), flat->codes.size());
         FlatStore store(index, kernels);
-        build_with(index, store, n0, n, x, by_level, threads);
+        build_with(index, store, n0, n, x, scales, by_level, threads);
     } else {
         auto& sq = static_cast<const faiss::IndexScalarQuantizer&>(*index.storage);
         if (huge) advise_huge_pages(sq.codes.data(), sq.codes.size());
         Sq8Store store(index, kernels);
-        build_with(index, store, n0, n, x, by_level, threads);
+        build_with(index, store, n0, n, x, scales, by_level, threads);
     }
 }
 

@@ -6,6 +6,7 @@
 #include "stasis.h"
 #include "check.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,15 @@ static float wal_uniform(void) {
 
 static void wal_rows(float* x, int64_t n) {
     for (int64_t i = 0; i < n * WD; i++) x[i] = wal_uniform();
+}
+
+/* Scores of the same (query, row) pairs computed by BLAS blocks of different shapes: OpenBLAS's
+ * edge kernels may sum in another order on some CPUs (Haswell/Zen kernels do; the AVX-512 ones did
+ * not), so equal up to float rounding, not bit for bit. */
+static int scores_agree(const float* a, const float* b, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (fabsf(a[i] - b[i]) > 1e-6f * (1.0f + fabsf(a[i]))) return 0;
+    return 1;
 }
 
 static long file_size(const char* path) {
@@ -252,7 +262,9 @@ static void test_compaction(void) {
     CHECK(bytes >= 100 * (WD * 4 + 13));
     CHECK(index_count(index) == N - 80);
     CHECK(stasis_index_search(index, Q, WD, q, K, NULL, s1, i1, v1) == STASIS_OK);
-    CHECK(memcmp(i0, i1, sizeof i0) == 0 && memcmp(v0, v1, sizeof v0) == 0 && memcmp(s0, s1, sizeof s0) == 0);
+    /* The filtered search before (80 removed) and the unfiltered one after see the rows at other
+     * positions in their BLAS blocks. */
+    CHECK(memcmp(i0, i1, sizeof i0) == 0 && memcmp(v0, v1, sizeof v0) == 0 && scores_agree(s0, s1, Q * K));
     CHECK(version_of(index, 5100) == 2 && version_of(index, 5200) == 1 && version_of(index, 5000) == 0);
     CHECK(stasis_index_compact(index, &slots, NULL) == STASIS_OK && slots == 0);
     stasis_index_free(index);

@@ -45,7 +45,7 @@ def models(tmp_path_factory):
             "folder": folder}
 
 
-def test_encode_and_adapt_equal_single_process_bit_for_bit(ray_local, models):
+def test_encode_and_adapt_equal_single_process(ray_local, models):
     import stasis.ray as sray
 
     x = features(N, IN_OLD, 0)
@@ -70,8 +70,12 @@ def test_encode_and_adapt_equal_single_process_bit_for_bit(ray_local, models):
     order = np.argsort(np.concatenate(got_ids))
     assert np.array_equal(np.concatenate(got_ids)[order], ids)
     got, moved = np.concatenate(got)[order], np.concatenate(moved)[order]
-    assert got.dtype == np.float32 and np.array_equal(got, want)  # bit for bit
-    assert np.array_equal(moved, adapter.apply(want))
+    # Equal up to float rounding: Ray hands the encoder other batch shapes, and OpenBLAS's kernels
+    # on some CPUs (Haswell/Zen; not the AVX-512 ones) round a row differently in the last bit
+    # depending on where it falls in the product's blocks.
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(moved, adapter.apply(want), rtol=0, atol=1e-5)
 
     with pytest.raises(stasis.StasisIOError):
         sray.encode(dataset, models["folder"] / "missing.safetensors")

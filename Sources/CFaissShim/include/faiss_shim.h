@@ -63,6 +63,13 @@ int fshim_add_faiss(fshim_index* index, int64_t n, const float* x, int threads, 
 /// *bad_row is the first such row and the code is FSHIM_INVALID; otherwise *bad_row = -1.
 /// FSHIM_INVALID (bad_row -1) for an index that is not Flat.
 int fshim_flat_add_unit(fshim_index* index, int64_t n, const float* x, int threads, int64_t* bad_row, char* err);
+/// The add of every index type from the caller's rows, with fshim_flat_add_unit's contract
+/// (checks, L2-normalises, refuses the whole batch at the first bad row with *bad_row set and
+/// FSHIM_INVALID; FSHIM_NOT_TRAINED before training) and without a normalised copy of the batch:
+/// Flat goes through fshim_flat_add_unit, HNSW on the shim's construction normalises each row where
+/// it reads it, other types receive the rows normalised in pieces of about 8 MiB. The index equals
+/// what normalising first and calling fshim_add gives, bit for bit.
+int fshim_add_unit(fshim_index* index, int64_t n, const float* x, int threads, int64_t* bad_row, char* err);
 
 /// Filter applied during search: a label is eligible when alive[label] != 0 and, if
 /// `restrict_version` is set, versions[label] == version. `alive == NULL` means no filter at all.

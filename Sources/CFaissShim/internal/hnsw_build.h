@@ -19,8 +19,11 @@ namespace stasis_shim {
 bool hnsw_build_applies(const faiss::IndexHNSW& index);
 
 /// Appends n rows to the storage and links them into the graph on up to `threads` threads.
-/// Like Faiss's add, the rows receive labels ntotal ... ntotal+n-1. Exclusive: no search or
-/// other add may run on `index` meanwhile (StasisCore's write lock guarantees it).
-void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, int threads);
+/// Like Faiss's add, the rows receive labels ntotal ... ntotal+n-1. With `scales` (n floats,
+/// from unit_scale) row i is added as x[i] * scales[i], normalised piece by piece rather than
+/// through a normalised copy of the batch; the graph is the same as for the normalised rows.
+/// Exclusive: no search or other add may run on `index` meanwhile (StasisCore's write lock
+/// guarantees it).
+void hnsw_add(faiss::IndexHNSW& index, int64_t n, const float* x, const float* scales, int threads);
 
 }  // namespace stasis_shim

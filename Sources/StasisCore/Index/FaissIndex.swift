@@ -76,15 +76,15 @@ final class FaissIndex: @unchecked Sendable {
         }
     }
 
-    /// The Flat add in one pass over the caller's rows (fshim_flat_add_unit): validates,
-    /// normalises and appends them straight into the storage on the library's threads. Returns nil
-    /// when all `count` rows were appended, else the first refused row (zero, NaN/Inf, overflow),
-    /// in which case nothing was appended. Only for `.flat`.
+    /// The add straight from the caller's rows (fshim_add_unit): validates and normalises them on
+    /// the library's threads without a normalised copy of the batch (Flat appends them straight
+    /// into its storage). Returns nil when all `count` rows were appended, else the first refused
+    /// row (zero, NaN/Inf, overflow), in which case nothing was appended.
     func addUnitRows(_ vectors: UnsafeBufferPointer<Float>, count: Int) throws -> Int? {
         var bad: Int64 = -1
         do {
             try Self.check(codeContext: "add") { err in
-                fshim_flat_add_unit(handle, Int64(count), vectors.baseAddress, Int32(ThreadSettings.count), &bad, err)
+                fshim_add_unit(handle, Int64(count), vectors.baseAddress, Int32(ThreadSettings.count), &bad, err)
             }
         } catch {
             if bad >= 0 { return Int(bad) }

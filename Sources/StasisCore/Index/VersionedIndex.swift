@@ -136,11 +136,11 @@ public final class VersionedIndex: @unchecked Sendable {
     }
 
     /// Adds `ids.count` vectors read from the caller's buffer, stamped with `version`; the same
-    /// contract as the array form. A Flat index without a write-ahead log validates, normalises
-    /// and appends them in one parallel pass straight into its storage (no copy of the batch);
-    /// other cases copy the buffer and take the array path.
+    /// contract as the array form. Without a write-ahead log the rows are validated and normalised
+    /// in the shim on the library's threads with no normalised copy of the batch (a Flat index
+    /// appends them in one pass straight into its storage; see fshim_add_unit); with a log they are
+    /// copied, since the log record holds the normalised batch.
     public func add(_ vectors: UnsafeBufferPointer<Float>, dimension: Int, ids: [Int64], version: UInt32) throws {
-        guard isFlat else { return try add(Array(vectors), dimension: dimension, ids: ids, version: version) }
         try checkDimension(dimension)
         let (expected, overflow) = ids.count.multipliedReportingOverflow(by: dimension)
         guard !overflow, vectors.count == expected else {
@@ -155,7 +155,16 @@ public final class VersionedIndex: @unchecked Sendable {
                 return
             }
             let before = faiss.count
-            if let bad = try faiss.addUnitRows(vectors, count: ids.count) {
+            let refused: Int?
+            do {
+                refused = try faiss.addUnitRows(vectors, count: ids.count)
+            } catch {
+                // Keep labels aligned with slots if a piece landed before a later one failed.
+                let added = faiss.count - before
+                if added > 0 { slots.appendDead(added) }
+                throw error
+            }
+            if let bad = refused {
                 let start = bad * dimension
                 throw UnitRows.rejection(UnsafeBufferPointer(rebasing: vectors[start..<(start + dimension)]), row: bad, role: "vector")
             }
@@ -170,7 +179,7 @@ public final class VersionedIndex: @unchecked Sendable {
     /// Whether the index is Flat (fixed at creation: compaction keeps the factory).
     private var isFlat: Bool { lock.reading { faiss.kind == .flat } }
 
-    /// Test hook: routes Flat adds through the copy path (UnitRows, then Faiss's add), the
+    /// Test hook: routes buffer adds through the copy path (UnitRows, then Faiss's add), the
     /// reference the fused add is compared against.
     var forceCopyAdd = false
 

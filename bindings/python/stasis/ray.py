@@ -128,8 +128,9 @@ def encode(dataset, encoder_path, *, column="features", output_column="embedding
 
     ``dataset``: a ``ray.data.Dataset`` whose ``column`` holds input_dim-wide feature rows (a
     tensor column, e.g. from ``ray.data.from_numpy`` or ``from_items``). Returns the lazy Dataset
-    with ``output_column`` (unit float32 rows, equal bit for bit to ``Encoder.encode`` of the
-    same rows) and the other columns. ``workers`` actors of ``cpus_per_worker`` CPUs each (None:
+    with ``output_column`` (unit float32 rows, equal to ``Encoder.encode`` of the same rows up to
+    float rounding: BLAS may round a row differently in the last bit in another batch shape) and
+    the other columns. ``workers`` actors of ``cpus_per_worker`` CPUs each (None:
     Ray scales the pool); each sets Stasis's thread count to its CPU share. The path must be
     readable on every node (a shared file system or the same path everywhere)."""
     Encoder.open(encoder_path)  # fail early, on the driver, for a missing or corrupt file
