@@ -33,9 +33,9 @@ public:
     }
 };
 
-/// PQ codebook k-means (L2 over sub-vectors).
+/// PQ codebook k-means (L2 over sub-vectors), and the coarse k-means of L2 IVF indexes.
 using L2Assigner = FastAssigner<faiss::IndexFlatL2>;
-/// Coarse k-means of inner-product IVF indexes.
+/// Coarse k-means of inner-product IVF indexes (the metric Stasis builds).
 using IpAssigner = FastAssigner<faiss::IndexFlatIP>;
 
 }  // namespace stasis_shim
