@@ -5,7 +5,7 @@
 #include "internal/guarded.h"
 #include "internal/hnsw_build.h"
 #include "internal/payload_check.h"
-#include "internal/pq_train.h"
+#include "internal/ivf_build.h"
 #include "internal/shim_index.h"
 
 #include <faiss/IndexFlat.h>
@@ -171,18 +171,17 @@ int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char
         (void)threads;
         omp_set_num_threads(1);
         skip_polysemous_training(*index->index);
-        // PQ codebooks: k-means assignment through the shim's assigner (pq_train.cpp), installed
-        // for this train only.
-        auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(index->index.get());
-        std::unique_ptr<stasis_shim::PqAssigner> assigner;
-        if (ivfpq && !ivfpq->pq.assign_index) assigner.reset(new stasis_shim::PqAssigner(faiss::Index::idx_t(ivfpq->pq.dsub)));
-        struct Uninstall {
-            faiss::IndexIVFPQ* index;
-            ~Uninstall() {
-                if (index) index->pq.assign_index = nullptr;
-            }
-        } uninstall{assigner ? ivfpq : nullptr};
-        if (assigner) ivfpq->pq.assign_index = assigner.get();
+        // Coarse and PQ k-means assignment through the shim's assigners (ivf_build.cpp).
+        stasis_shim::train_fast(*index->index, n, x);
+    });
+}
+
+int fshim_train_faiss(fshim_index* index, int64_t n, const float* x, int threads, char* err) {
+    return guarded(err, FSHIM_INVALID, [&] {
+        (void)threads;
+        omp_set_num_threads(1);
+        // Same as fshim_train but for the assignment, so tests compare exactly that.
+        skip_polysemous_training(*index->index);
         index->index->train(n, x);
     });
 }
@@ -201,6 +200,8 @@ int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* 
         }
         // Faiss's HNSW construction is OpenMP work without BLAS; IVF assignment is BLAS work.
         omp_set_num_threads(index->kind == FSHIM_KIND_HNSW ? threads : 1);
+        // IVF over a flat quantizer: the rows' lists from the shim's assignment (ivf_build.cpp).
+        if (stasis_shim::ivf_add_fast(*index->index, n, x)) return;
         index->index->add(n, x);
     });
 }

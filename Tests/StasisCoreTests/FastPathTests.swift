@@ -238,6 +238,21 @@ import Testing
         #expect(result.labels.allSatisfy { $0 >= 0 })
     }
 
+    /// The nearest-centroid assignment's scalar arg-best (IVF train and add) builds Faiss's index too.
+    @Test func ivfBuiltWithPortableAssignmentMatchesFaiss() throws {
+        for factory in ["IVF50,Flat", "IVF32,PQ12"] {
+            let dimension = factory.hasSuffix("PQ12") ? 96 : 100
+            Kernels.setPortable(true)
+            defer { Kernels.setPortable(false) }
+            let portable = try IVFBuildFastPathTests.build(
+                dimension: dimension, factory: factory, faissTrain: false, faissAdd: false)
+            Kernels.setPortable(false)
+            let reference = try IVFBuildFastPathTests.build(
+                dimension: dimension, factory: factory, faissTrain: true, faissAdd: true)
+            #expect(try portable.index.serialized() == reference.index.serialized())
+        }
+    }
+
     @Test func switchSelectsPortableAndBack() {
         let best = Kernels.name
         #expect(["avx512", "avx2", "portable"].contains(best))

@@ -48,9 +48,13 @@ int64_t fshim_ntotal(const fshim_index* index);
 /// Trains the index (k-means, PQ codebooks...) on n normalised rows. Training is BLAS-bound, so it
 /// runs with OpenMP at one thread and BLAS's pool (fshim_set_blas_threads) supplies the `threads`.
 int fshim_train(fshim_index* index, int64_t n, const float* x, int threads, char* err);
+/// The same with Faiss's own k-means assignment (no shim assigner): the reference the tests
+/// compare the trained index against.
+int fshim_train_faiss(fshim_index* index, int64_t n, const float* x, int threads, char* err);
 /// Appends n rows; they receive the internal labels ntotal ... ntotal+n-1. HNSW over flat storage
 /// is linked by the shim's own construction (same algorithm as Faiss, SIMD kernels, `threads`
-/// std::threads); other types go through Faiss.
+/// std::threads); IVF over a flat quantizer is assigned to its lists by the shim and stored by
+/// Faiss; other types go through Faiss.
 int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* err);
 /// The same through Faiss's own add only: the reference the tests compare graph quality against.
 int fshim_add_faiss(fshim_index* index, int64_t n, const float* x, int threads, char* err);

@@ -58,10 +58,12 @@ final class FaissIndex: @unchecked Sendable {
     var isTrained: Bool { fshim_is_trained(handle) != 0 }
     var count: Int { Int(fshim_ntotal(handle)) }
 
-    func train(_ rows: UnitRows) throws {
+    /// Trains on rows. `faissOnly` trains with Faiss's own k-means assignment: the reference in tests.
+    func train(_ rows: UnitRows, faissOnly: Bool = false) throws {
+        let entry = faissOnly ? fshim_train_faiss : fshim_train
         try Self.check(codeContext: "train") { err in
             rows.values.withUnsafeBufferPointer {
-                fshim_train(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
+                entry(handle, Int64(rows.count), $0.baseAddress, Int32(ThreadSettings.count), err)
             }
         }
     }

@@ -1,0 +1,100 @@
+// Train and add with the shim's nearest-centroid assignment (see internal/ivf_build.h).
+//
+// Building IVF1024,Flat over 100k x 384 rows is ten coarse k-means iterations plus one
+// assignment of every row, each a k = 1 search against the 1024 centroids, which Debian's Faiss
+// finishes with a generic scalar arg-max loop; this puts the whole build on kmeans_assign.
+#include "internal/ivf_build.h"
+
+#include "internal/kmeans_assign.h"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexScalarQuantizer.h>
+
+#include <memory>
+#include <typeinfo>
+#include <vector>
+
+namespace stasis_shim {
+namespace {
+
+using idx_t = faiss::Index::idx_t;
+
+/// The quantizer as a plain flat index with a metric the assignment implements, or null. Exact
+/// types only: a subclass (IndexFlat1D, ...) may search differently.
+const faiss::IndexFlat* flat_quantizer(const faiss::IndexIVF& ivf) {
+    const faiss::Index* q = ivf.quantizer;
+    if (!q) return nullptr;
+    const std::type_info& type = typeid(*q);
+    if (type != typeid(faiss::IndexFlat) && type != typeid(faiss::IndexFlatIP) && type != typeid(faiss::IndexFlatL2))
+        return nullptr;
+    if (q->metric_type != faiss::METRIC_INNER_PRODUCT && q->metric_type != faiss::METRIC_L2) return nullptr;
+    return static_cast<const faiss::IndexFlat*>(q);
+}
+
+/// IVF types whose add_with_ids is Faiss's generic "assign, then add_core" (IndexIVFFlatDedup,
+/// IndexIVFPQR and the fast-scan types override it).
+bool generic_add(const faiss::IndexIVF& ivf) {
+    const std::type_info& type = typeid(ivf);
+    return type == typeid(faiss::IndexIVFFlat) || type == typeid(faiss::IndexIVFScalarQuantizer) ||
+           type == typeid(faiss::IndexIVFPQ);
+}
+
+/// Installs the assigners for one train and removes them on every exit.
+struct Assigners {
+    faiss::IndexIVF* ivf = nullptr;
+    faiss::IndexIVFPQ* ivfpq = nullptr;
+    std::unique_ptr<faiss::IndexFlat> coarse;
+    std::unique_ptr<L2Assigner> codebooks;
+
+    explicit Assigners(faiss::Index& index) {
+        auto* candidate = dynamic_cast<faiss::IndexIVF*>(&index);
+        const faiss::IndexFlat* quantizer = candidate ? flat_quantizer(*candidate) : nullptr;
+        // Level1Quantizer::train_q1 runs the coarse k-means on clustering_index (then adds the
+        // centroids to the quantizer) only in its default mode, quantizer_trains_alone == 0;
+        // the assigner's metric is the quantizer's, the one Faiss's own k-means would use.
+        if (quantizer && candidate->quantizer_trains_alone == 0 && !candidate->clustering_index) {
+            ivf = candidate;
+            if (quantizer->metric_type == faiss::METRIC_INNER_PRODUCT)
+                coarse.reset(new IpAssigner(quantizer->d));
+            else
+                coarse.reset(new L2Assigner(quantizer->d));
+            ivf->clustering_index = coarse.get();
+        }
+        auto* pq = dynamic_cast<faiss::IndexIVFPQ*>(&index);
+        if (pq && !pq->pq.assign_index) {
+            ivfpq = pq;
+            codebooks.reset(new L2Assigner(idx_t(pq->pq.dsub)));
+            ivfpq->pq.assign_index = codebooks.get();
+        }
+    }
+    ~Assigners() {
+        if (ivf) ivf->clustering_index = nullptr;
+        if (ivfpq) ivfpq->pq.assign_index = nullptr;
+    }
+    Assigners(const Assigners&) = delete;
+    Assigners& operator=(const Assigners&) = delete;
+};
+
+}  // namespace
+
+void train_fast(faiss::Index& index, idx_t n, const float* x) {
+    Assigners installed(index);
+    index.train(n, x);
+}
+
+bool ivf_add_fast(faiss::Index& index, idx_t n, const float* x) {
+    auto* ivf = dynamic_cast<faiss::IndexIVF*>(&index);
+    if (!ivf || !generic_add(*ivf) || !ivf->is_trained || n <= 0) return false;
+    const faiss::IndexFlat* quantizer = flat_quantizer(*ivf);
+    if (!quantizer || size_t(quantizer->ntotal) != ivf->nlist || quantizer->d != ivf->d) return false;
+    std::vector<idx_t> lists(static_cast<size_t>(n));
+    nearest_centroids(quantizer->metric_type, size_t(n), x, quantizer->get_xb(), size_t(quantizer->ntotal),
+                      size_t(quantizer->d), nullptr, lists.data());
+    ivf->add_core(n, x, nullptr, lists.data());
+    return true;
+}
+
+}  // namespace stasis_shim
