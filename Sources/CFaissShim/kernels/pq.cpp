@@ -4,9 +4,9 @@
 // Debian's generic Faiss scans a list with one scalar chain of M dependent additions per code
 // (M x the add latency) and builds the table with a scalar dot product per centroid. Here the
 // portable and AVX2 scans keep eight independent sums fed by scalar loads (faster than AVX2's
-// gathers, see avx2_pq), AVX-512 gathers 16 table entries per instruction, and for the common
-// 8-float sub-vectors the table is built eight centroids at a time with a transposing
-// horizontal-add tree.
+// gathers on Zen 3, see avx2_pq), AVX-512 gathers 16 table entries per instruction, the common
+// 8-float sub-vectors get their table eight centroids at a time with a transposing
+// horizontal-add tree, and batches build four queries' tables per pass (lut_block).
 #include "../internal/pq_kernels.h"
 
 #include <immintrin.h>
@@ -160,8 +160,8 @@ STASIS_AVX512 void gathered_avx512(const float* lut, const uint8_t* const* codes
 const PqKernelTable portable_pq{"portable", lut_portable, lut_block_portable, scan_portable, gathered_portable};
 // AVX2's scan is the scalar one: on AMD Zen 3 (the benchmark machine) an 8-lane gather costs more
 // than its eight loads (2000 x 800 codes of M = 48 from a hot table, clang -O2: 8-lane gathers,
-// four codes interleaved, 23.8 ns a code; one code at a time, about 2x that; eight scalar sums
-// 15.2 ns), and Intel's AVX2 gathers are no faster than scalar loads either.
+// four codes interleaved, 23.8 ns a code; eight scalar sums 15.2 ns). In the IVF1024,PQ48
+// search (nprobe 8, 1 thread) the switch from one-code gathers took 15-16k QPS to 21-22k.
 const PqKernelTable avx2_pq{"avx2", lut_avx2, lut_block_avx2, scan_portable, gathered_portable};
 // The table build is memory-light arithmetic on 8-float rows: the AVX2 version serves AVX-512 too.
 const PqKernelTable avx512_pq{"avx512", lut_avx2, lut_block_avx2, scan_avx512, gathered_avx512};
