@@ -204,6 +204,10 @@ def main():
          "params": [{"nprobe": p} for p in (8, 32)]},
         {"name": "IVF1024,SQ8", "factory": "IVF1024,SQ8", "single_query": True,
          "params": [{"nprobe": p} for p in (8, 32)]},
+        # No single-query pass: training dominates this row's run time (the wheel's polysemous
+        # training is minutes under load); batch QPS at nprobe 8-64 is what issue 21 tracks.
+        {"name": "IVF1024,PQ48", "factory": "IVF1024,PQ48",
+         "params": [{"nprobe": p} for p in (8, 16, 32, 64)]},
     ]
     overhead = {"name": "Binding overhead", "factory": "Flat", "params": [{}], "repeats": 5, "single_query": True}
     if args.only:

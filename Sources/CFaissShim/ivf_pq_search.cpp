@@ -2,7 +2,8 @@
 //
 // For the inner product, <q, c + r> = <q, c> + <q, r>: the coarse score of the list plus the
 // table sum over the residual's code. The table depends on the query only, so it is built once
-// per query (Faiss does the same for the inner product) and each probed list costs one scan.
+// per query (Faiss does the same for the inner product; batches build four queries' tables per
+// pass over the centroids) and each probed list costs one scan.
 #include "internal/ivf_pq.h"
 
 #include "internal/ivf_common.h"
@@ -28,20 +29,34 @@ bool ivf_pq_fast_path_applies(const faiss::Index& index) {
            ivf.invlists->code_size == pq.M && pq.centroids.size() == pq.M * pq_ksub * pq.dsub;
 }
 
+namespace {
+
+/// From this many queries a search transposes the centroids once and builds tables
+/// pq_lut_block queries at a time (PqKernelTable::lut_block); below, one table per query
+/// (`lut`), so a single query pays no transposition (as much work as its table).
+constexpr int64_t lut_block_min_queries = 16;
+
+}  // namespace
+
 void ivf_pq_search(const faiss::IndexIVFPQ& index, const KernelTable& kernels, int64_t n, const float* x,
                    int64_t k, int nprobe, const fshim_filter* filter, float* scores, int64_t* labels,
                    int threads, ScratchPool& pool) {
     const size_t d = size_t(index.d), nlist = index.nlist;
     const size_t probes = std::min(nlist, size_t(std::max(nprobe, 1)));
-    const size_t M = index.pq.M, dsub = index.pq.dsub;
+    const size_t M = index.pq.M, dsub = index.pq.dsub, table = M * pq_ksub;
     const float* centroids = static_cast<const faiss::IndexFlat&>(*index.quantizer).get_xb();
     const PqKernelTable& pq = pq_kernels_for(kernels);
     const std::vector<float> batch = batch_coarse_scores(n, x, centroids, nlist, d);
+    std::vector<float> transposed;
+    if (n >= lut_block_min_queries) {
+        transposed.resize(index.pq.centroids.size());
+        pq_transpose_centroids(index.pq.centroids.data(), M, dsub, transposed.data());
+    }
 
     parallel_chunks(n, threads, [&](int64_t begin, int64_t end) {
         auto lease = pool.lease();
         SearchScratch& s = *lease;
-        s.weights.resize(M * pq_ksub);  // the query's table
+        s.weights.resize(pq_lut_block * table);  // the tables of up to pq_lut_block queries
         if (s.scores.size() < block_rows) s.scores.resize(block_rows);
         for (int64_t group = begin; group < end; group += coarse_group) {
             size_t m = size_t(std::min<int64_t>(coarse_group, end - group));
@@ -49,7 +64,16 @@ void ivf_pq_search(const faiss::IndexIVFPQ& index, const KernelTable& kernels, i
             for (size_t i = 0; i < m; i++) queries[i] = x + size_t(group + int64_t(i)) * d;
             const float* coarse = group_coarse_scores(batch, group, m, queries, kernels, centroids, nlist, d, s);
             for (size_t i = 0; i < m; i++) {
-                pq.lut(queries[i], index.pq.centroids.data(), M, dsub, s.weights.data());
+                const size_t slot = i % pq_lut_block;
+                if (transposed.empty()) {
+                    pq.lut(queries[i], index.pq.centroids.data(), M, dsub, s.weights.data());
+                } else if (slot == 0) {
+                    const size_t count = std::min(pq_lut_block, m - i);
+                    float* tables[pq_lut_block];
+                    for (size_t b = 0; b < count; b++) tables[b] = s.weights.data() + b * table;
+                    pq.lut_block(queries + i, count, transposed.data(), M, dsub, tables);
+                }
+                const float* lut = s.weights.data() + (transposed.empty() ? 0 : slot * table);
                 choose_lists(coarse + i * nlist, nlist, probes, s);
                 TopK top(s.results, size_t(k));
                 for (const ScoredLabel& probe : s.probes) {
@@ -60,7 +84,7 @@ void ivf_pq_search(const faiss::IndexIVFPQ& index, const KernelTable& kernels, i
                     const float base = index.by_residual ? probe.first : 0.0f;
                     for (size_t start = 0; start < view.size(); start += block_rows) {
                         size_t rows = std::min(block_rows, view.size() - start);
-                        pq.scan(s.weights.data(), codes + start * M, rows, M, s.scores.data());
+                        pq.scan(lut, codes + start * M, rows, M, s.scores.data());
                         for (size_t r = 0; r < rows; r++) {
                             float score = base + s.scores[r];
                             if (top.full() && score <= top.threshold()) continue;

@@ -19,8 +19,10 @@ import Testing
         return FastPathTests.Fixture(index: index, queries: q, rows: rows)
     }
 
-    /// Below 20 queries the coarse scores come from the kernels, from 20 on from one BLAS product.
-    @Test(arguments: [0, 1, 2], [9, 150])
+    /// Below 20 queries the coarse scores come from the kernels, from 20 on from one BLAS product;
+    /// below 16 each query builds its table alone, from 16 on four at a time (150 and 17 end on
+    /// partial blocks of four).
+    @Test(arguments: [0, 1, 2], [9, 17, 150])
     func sameResultsAsFaiss(layout: Int, queries: Int) throws {
         let (dimension, factory) = Self.layouts[layout]
         let f = try Self.fixture(dimension: dimension, factory: factory, queries: queries)
@@ -128,6 +130,41 @@ import Testing
                 #expect(abs(Double(lut[m * 256 + j]) - value) <= Double(dsub) * Double(Float.ulpOfOne) * magnitude + 1e-30)
             }
         }
+    }
+
+    /// The batch tables (transposed centroids, up to four queries per pass) against the same
+    /// reference, for every count and for the sub-vector lengths of queryTableMatchesReference.
+    @Test(arguments: KernelTests.variants, [(12, 8), (20, 5), (3, 16), (2, 1)])
+    func blockTablesMatchReference(variant: Int32, shape: (Int, Int)) throws {
+        guard fshim_kernel_available(variant) == 1 else { return }
+        let (M, dsub) = shape
+        let centroids = TestVectors.make(count: M * 256, dimension: dsub, seed: 23)
+        for count in 1...4 {
+            let q = TestVectors.make(count: count, dimension: M * dsub, seed: UInt64(29 + count))
+            var lut = [Float](repeating: .nan, count: count * M * 256)
+            #expect(fshim_kernel_pq_lut_block(variant, q, count, centroids, M, dsub, &lut) == Int32(FSHIM_OK))
+            var worst = 0.0
+            for i in 0..<count {
+                for m in 0..<M {
+                    for j in 0..<256 {
+                        var value = 0.0, magnitude = 0.0
+                        for t in 0..<dsub {
+                            let p = Double(q[i * M * dsub + m * dsub + t]) * Double(centroids[(m * 256 + j) * dsub + t])
+                            value += p
+                            magnitude += abs(p)
+                        }
+                        let error = abs(Double(lut[(i * M + m) * 256 + j]) - value)
+                        let bound = Double(dsub) * Double(Float.ulpOfOne) * magnitude + 1e-30
+                        if !(error <= bound) { worst = max(worst, error / bound) }
+                    }
+                }
+            }
+            #expect(worst == 0, "count \(count): error up to \(worst) x the bound")
+        }
+        var lut = [Float](repeating: 0, count: 5 * M * 256)
+        let q = [Float](repeating: 0, count: 5 * M * dsub)
+        #expect(fshim_kernel_pq_lut_block(variant, q, 0, centroids, M, dsub, &lut) == Int32(FSHIM_INVALID))
+        #expect(fshim_kernel_pq_lut_block(variant, q, 5, centroids, M, dsub, &lut) == Int32(FSHIM_INVALID))
     }
 
     @Test func unavailableVariantIsRefused() {

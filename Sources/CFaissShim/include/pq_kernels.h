@@ -14,6 +14,13 @@ extern "C" {
 /// this CPU cannot run.
 int fshim_kernel_pq_lut(int variant, const float* q, const float* centroids, size_t M, size_t dsub, float* lut);
 
+/// The tables of `count` (1..4) queries (rows of M * dsub floats in `q`) as fshim_kernel_pq_lut
+/// writes them, one after another in `lut` (count x M * 256 floats), through the batch path:
+/// centroids transposed per sub-space, four queries per pass. FSHIM_INVALID for a variant this
+/// CPU cannot run or a count outside 1..4.
+int fshim_kernel_pq_lut_block(int variant, const float* q, size_t count, const float* centroids, size_t M,
+                              size_t dsub, float* lut);
+
 /// out[j] = sum over m < M of lut[m * 256 + codes[j * M + m]] for n codes of M bytes. Returns
 /// FSHIM_OK, or FSHIM_INVALID for a variant this CPU cannot run.
 int fshim_kernel_pq_scan(int variant, const float* lut, const uint8_t* codes, size_t n, size_t M, float* out);

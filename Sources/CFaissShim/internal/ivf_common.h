@@ -35,7 +35,18 @@ inline std::vector<float> batch_coarse_scores(int64_t n, const float* x, const f
 /// (score, list)).
 inline void choose_lists(const float* coarse_scores, size_t nlist, size_t probes, SearchScratch& s) {
     TopK chosen(s.probes, probes);
-    for (size_t list = 0; list < nlist; list++) chosen.offer(coarse_scores[list], int64_t(list));
+    size_t list = 0;
+    for (; list < nlist && !chosen.full(); list++) chosen.offer(coarse_scores[list], int64_t(list));
+    if (list == nlist || probes == 0) return;
+    // Once full, a list enters only above the worst kept score (what offer() checks): test that
+    // inline, so the usual rejection is one compare instead of a call (8% of IVF-PQ at nprobe 8).
+    float worst = chosen.threshold();
+    for (; list < nlist; list++) {
+        const float score = coarse_scores[list];
+        if (!(score > worst)) continue;
+        chosen.offer(score, int64_t(list));
+        worst = chosen.threshold();
+    }
 }
 
 /// Coarse scores for queries [group, group + m) of a chunk: rows of the batch product when there
