@@ -201,7 +201,7 @@ int fshim_add(fshim_index* index, int64_t n, const float* x, int threads, char* 
         // Faiss's HNSW construction is OpenMP work without BLAS; IVF assignment is BLAS work.
         omp_set_num_threads(index->kind == FSHIM_KIND_HNSW ? threads : 1);
         // IVF over a flat quantizer: the rows' lists from the shim's assignment (ivf_build.cpp).
-        if (stasis_shim::ivf_add_fast(*index->index, n, x)) return;
+        if (stasis_shim::ivf_add_fast(*index->index, n, x, threads)) return;
         index->index->add(n, x);
     });
 }

@@ -14,8 +14,9 @@ void train_fast(faiss::Index& index, faiss::Index::idx_t n, const float* x);
 
 /// IndexIVF::add for IVF-Flat, IVF-SQ and IVF-PQ over a flat quantizer: Faiss's add is "assign
 /// each row to its nearest centroid, then add_core"; this does the assignment with
-/// nearest_centroids and hands it to the same add_core. Returns false, having done nothing, for
+/// nearest_centroids and hands it to the same add_core, on `threads` OpenMP threads (add_core
+/// encodes: residuals, PQ or SQ codes, without BLAS). Returns false, having done nothing, for
 /// any other index (the caller then uses Faiss's add).
-bool ivf_add_fast(faiss::Index& index, faiss::Index::idx_t n, const float* x);
+bool ivf_add_fast(faiss::Index& index, faiss::Index::idx_t n, const float* x, int threads);
 
 }  // namespace stasis_shim
