@@ -60,10 +60,11 @@ struct Assigners {
         // the assigner's metric is the quantizer's, the one Faiss's own k-means would use.
         if (quantizer && candidate->quantizer_trains_alone == 0 && !candidate->clustering_index) {
             ivf = candidate;
+            // One train_q1, one k-means over one row buffer: its repeated searches can be reused.
             if (quantizer->metric_type == faiss::METRIC_INNER_PRODUCT)
-                coarse.reset(new IpAssigner(quantizer->d));
+                coarse.reset(new IpAssigner(quantizer->d, true));
             else
-                coarse.reset(new L2Assigner(quantizer->d));
+                coarse.reset(new L2Assigner(quantizer->d, true));
             ivf->clustering_index = coarse.get();
         }
         auto* pq = dynamic_cast<faiss::IndexIVFPQ*>(&index);
@@ -96,10 +97,13 @@ bool ivf_add_fast(faiss::Index& index, idx_t n, const float* x, int threads) {
     std::vector<idx_t> lists(static_cast<size_t>(n));
     nearest_centroids(quantizer->metric_type, size_t(n), x, quantizer->get_xb(), size_t(quantizer->ntotal),
                       size_t(quantizer->d), nullptr, lists.data());
-    // The assignment (BLAS, on BLAS's pool) is done; add_core's encoding loops are OpenMP work
-    // (IVF-PQ's per-row code search was 5x the wheel's whole add on one thread). Every shim
-    // entry sets OpenMP's thread count for itself, so nothing is restored here.
-    omp_set_num_threads(std::max(threads, 1));
+    // The assignment (BLAS, on BLAS's pool) is done; add_core's encoding loops are OpenMP work.
+    // IVF-PQ's per-row code search needs the threads (on one it was 5x the wheel's whole add);
+    // Flat and SQ8 storage is a copy or a cheap encode per row, where a second OpenMP team only
+    // contends with OpenBLAS's spinning workers between pieces. Every shim entry sets OpenMP's
+    // thread count for itself, so nothing is restored here.
+    const bool heavy_encode = typeid(*ivf) == typeid(faiss::IndexIVFPQ);
+    omp_set_num_threads(heavy_encode ? std::max(threads, 1) : 1);
     ivf->add_core(n, x, nullptr, lists.data());
     return true;
 }

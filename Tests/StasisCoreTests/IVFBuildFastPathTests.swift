@@ -75,6 +75,17 @@ import Testing
         #expect(try fastAdd.index.serialized() == expected)
     }
 
+    /// Faiss 1.7.3's k-means runs all its iterations; once the assignment stops changing, the
+    /// coarse assigner answers the repeated searches from its cache (this data converges within
+    /// ten iterations), and the trained index is still Faiss's own, byte for byte.
+    @Test func convergedIterationsReuseTheirSearch() throws {
+        let before = fshim_kmeans_repeats_for_tests()
+        let fast = try Self.build(dimension: 96, factory: "IVF32,Flat", faissTrain: false, faissAdd: true)
+        #expect(fshim_kmeans_repeats_for_tests() > before)
+        let reference = try Self.build(dimension: 96, factory: "IVF32,Flat", faissTrain: true, faissAdd: true)
+        #expect(try fast.index.serialized() == reference.index.serialized())
+    }
+
     /// The assigners are installed for the train only: the index reopens from its payload,
     /// adds more rows and searches like one that never had them.
     @Test func trainedIndexKeepsNoAssigner() throws {

@@ -163,6 +163,9 @@ int fshim_hnsw_sq_empty_like(const fshim_index* index, fshim_index** out, char* 
 uint32_t fshim_crc32c(uint32_t crc, const void* data, size_t n);
 /// The table implementation alone (test hook: must equal fshim_crc32c). Returns 0.
 int fshim_crc32c_table_for_tests(uint32_t crc, const void* data, size_t n, uint32_t* out);
+/// Test hook: how many k-means assignment searches were answered by repeating the previous
+/// identical one (internal/kmeans_assign.h, RepeatCache) on the calling thread.
+uint64_t fshim_kmeans_repeats_for_tests(void);
 
 /// Spherical k-means (Faiss Clustering, inner product, unit centroids) of n rows of d floats into
 /// k centroids written to `centroids` (k x d). Deterministic for a seed. Requires n >= k >= 1.
