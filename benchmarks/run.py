@@ -148,7 +148,7 @@ def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000, roun
     np.save(os.path.join(data_dir, "base.npy"), small)
     np.save(os.path.join(data_dir, "queries.npy"), q)
     np.save(os.path.join(data_dir, "truth.npy"), exact_top10(small, q))
-    config.update(threads=[1], build_threads=1, one_blas_thread=True)
+    config.update(threads=[1], build_threads=1, one_blas_thread=True, raw_call=True)
     sides = ["stasis"] + (["stasis-c"] if c_bench else []) + ["faiss"]
     runs = {side: [] for side in sides}
     for _ in range(rounds):
@@ -187,6 +187,18 @@ def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000, roun
               f"({100 * (cp - cc) / cc:+.1f} %) | {cp / cc:.3f} |")
         spread = lambda s: f"{s['batch_range'][0]:.2f}-{s['batch_range'][1]:.2f} ms"
         print(f"| batch of {batch}, range over processes | {spread(p)} | {spread(c)} | {spread(f)} | | |")
+    # In the Python process: the binding against the same entry point called bare through ctypes.
+    inner = [r["in_process"] for r in runs["stasis"] if r.get("in_process")]
+    if inner:
+        bs = median([r["binding"]["single_cpu_us"] for r in inner])
+        rs = median([r["raw"]["single_cpu_us"] for r in inner])
+        bb = median([1e3 * r["binding"]["batch_cpu_s"] for r in inner])
+        rb = median([1e3 * r["raw"]["batch_cpu_s"] for r in inner])
+        print(f"\nIn the Python process (CPU time, median of {len(inner)}): binding {bs:.1f} µs vs bare ctypes call "
+              f"{rs:.1f} µs per single query ({bs - rs:+.1f} µs); batch of {batch} {bb:.2f} vs {rb:.2f} ms "
+              f"({100 * (bb - rb) / rb:+.1f} %)")
+        stats["stasis"]["in_process"] = {"binding_single_us": bs, "raw_single_us": rs, "binding_batch_ms": bb,
+                                         "raw_batch_ms": rb}
     else:
         print("| (C side not built) | | | | | |")
     sys.stdout.flush()

@@ -98,4 +98,29 @@ for threads in config["threads"]:
             {"threads": threads, "param": param, "qps": len(queries) / best, "batch_cpu_s": best_cpu,
              "recall": recall(ids), "single_us": single, "single_cpu_us": single_cpu}
         )
-print(json.dumps({"side": side, "train_s": train_s, "add_s": add_s, "add_per_s": n / add_s, "rows": rows}))
+raw = {}
+if side == "stasis" and config.get("raw_call"):
+    # The same library entry point called through ctypes with nothing of the binding around it
+    # (outputs allocated once, addresses precomputed), in this process: what the binding's own
+    # Python work adds, free of the process-to-process memory placement that moves the C side.
+    from stasis._loader import search_entry
+
+    stasis.set_num_threads(1)
+    out = [np.empty((len(queries), k), t) for t in (np.float32, np.int64, np.uint32)]
+    addresses = [a.ctypes.data for a in out]
+    one = [queries[i : i + 1] for i in range(min(300, len(queries)))]
+    pairs = {"binding": lambda q: index.search(q, k),
+             "raw": lambda q: search_entry(index._h, len(q), d, q.ctypes.data, k, None, *addresses)}
+    for name, call in pairs.items():
+        best_single = best_batch = float("inf")
+        for _ in range(config.get("repeats", 3)):
+            cpu = time.process_time()
+            for row in one:
+                call(row)
+            best_single = min(best_single, (time.process_time() - cpu) / len(one) * 1e6)
+            cpu = time.process_time()
+            call(queries)
+            best_batch = min(best_batch, time.process_time() - cpu)
+        raw[name] = {"single_cpu_us": best_single, "batch_cpu_s": best_batch}
+print(json.dumps({"side": side, "train_s": train_s, "add_s": add_s, "add_per_s": n / add_s, "rows": rows,
+                  "in_process": raw}))
