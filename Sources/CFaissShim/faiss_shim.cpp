@@ -4,6 +4,7 @@
 #include "internal/fast_flat.h"
 #include "internal/guarded.h"
 #include "internal/hnsw_build.h"
+#include "internal/huge_pages.h"
 #include "internal/payload_check.h"
 #include "internal/ivf_build.h"
 #include "internal/shim_index.h"
@@ -60,6 +61,7 @@ struct BorrowedReader final : faiss::IOReader {
         if (item_size == 0 || nitems == 0) return 0;
         size_t available = (size - position) / item_size;
         size_t count = nitems < available ? nitems : available;
+        if (count * item_size >= stasis_shim::huge_read_min_bytes) stasis_shim::rehome_on_huge_pages(ptr, count * item_size);
         std::memcpy(ptr, data + position, count * item_size);
         position += count * item_size;
         return count;
@@ -91,6 +93,9 @@ struct ReleasingReader final : faiss::IOReader {
         size_t count = nitems < available ? nitems : available;
         size_t bytes = count * item_size;
         auto* target = static_cast<uint8_t*>(ptr);
+        // A large read fills one of Faiss's arrays (rows, neighbour lists), read at random by
+        // searches: on huge pages (see internal/huge_pages.h).
+        if (bytes >= stasis_shim::huge_read_min_bytes) stasis_shim::rehome_on_huge_pages(target, bytes);
         for (size_t done = 0; done < bytes;) {
             size_t step = bytes - done < chunk ? bytes - done : chunk;
             std::memcpy(target + done, data + position, step);

@@ -1,13 +1,13 @@
 #include "internal/hnsw_build.h"
 
 #include "internal/hnsw_store.h"
+#include "internal/huge_pages.h"
 #include "internal/kernels.h"
 #include "internal/parallel.h"
 #include "internal/unit_rows.h"
 
 #include <faiss/IndexFlatCodes.h>
 #include <faiss/utils/random.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <memory>
@@ -279,24 +279,6 @@ private:
     std::vector<float> sims_, merge_sims_, unit_row_;
     std::vector<Scored> candidates_, found_, pool_, link_pool_, kept_;
 };
-
-/// Asks the kernel to back the 2 MiB-aligned interior of [p, p + bytes) with huge pages, now
-/// (MADV_COLLAPSE, Linux 6.1+; older kernels ignore the request and leave it to khugepaged).
-/// Construction reads rows and neighbour lists at random: with 4 KiB pages nearly every row is a
-/// TLB miss, and a page walk under virtualisation costs more than the row's dot product. Advice
-/// only: failures change nothing but speed.
-void advise_huge_pages(const void* p, size_t bytes) {
-    const uintptr_t huge = uintptr_t(2) << 20;
-    uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + huge - 1) & ~(huge - 1);
-    uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(huge - 1);
-    if (end <= begin) return;
-    void* start = reinterpret_cast<void*>(begin);
-    if (madvise(start, end - begin, MADV_HUGEPAGE) != 0) return;
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-    (void)madvise(start, end - begin, MADV_COLLAPSE);
-}
 
 /// Links the new nodes (`by_level`: buckets of node ids, bucket L holding the nodes whose top
 /// level is L) into the graph, Faiss's deterministic batch scheme in our loop:
