@@ -97,9 +97,9 @@ import Testing
     }
 
     /// Open reads the payload straight from the file mapping and drops pages behind it in 8 MiB
-    /// chunks, and moves each array of 8 MiB or more onto huge pages before filling it (dropping
-    /// the zero pages Faiss wrote there): a payload over several chunks and arrays (and one under
-    /// both sizes) must come back exact, byte for byte.
+    /// chunks, and moves each HNSW array of 8 MiB or more onto huge pages before filling it
+    /// (dropping the zero pages Faiss wrote there): a payload over several chunks, an HNSW storage
+    /// over 8 MiB (and one under both sizes) must come back exact, byte for byte.
     @Test(arguments: [("Flat", 30_000), ("HNSW8", 6_000), ("HNSW8", 2_000)])
     func openingFromTheMappingGivesIdenticalResults(factory: String, count: Int) throws {
         let dimension = 384
