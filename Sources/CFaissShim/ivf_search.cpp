@@ -138,9 +138,8 @@ void ivf_flat_search(const faiss::IndexIVFFlat& index, const KernelTable& kernel
         return;
     }
 
-    // Coarse scores of the batch are one matrix product, run by BLAS's pool before the scan
-    // threads start, so the two pools never compete for the cores.
-    const std::vector<float> coarse = batch_coarse_scores(n, x, c.centroids, nlist, c.d);
+    // Coarse scores of the whole batch first (see batch_coarse_scores for who computes them).
+    const std::vector<float> coarse = batch_coarse_scores(n, x, c.centroids, nlist, c.d, c.kernels, threads);
     std::vector<int64_t> lists(size_t(n) * c.probes);
     parallel_chunks(n, threads, [&](int64_t begin, int64_t end) {
         auto lease = pool.lease();
