@@ -187,6 +187,8 @@ def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000, roun
               f"({100 * (cp - cc) / cc:+.1f} %) | {cp / cc:.3f} |")
         spread = lambda s: f"{s['batch_range'][0]:.2f}-{s['batch_range'][1]:.2f} ms"
         print(f"| batch of {batch}, range over processes | {spread(p)} | {spread(c)} | {spread(f)} | | |")
+    else:
+        print("| (C side not built) | | | | | |")
     # In the Python process: the binding against the same entry point called bare through ctypes.
     inner = [r["in_process"] for r in runs["stasis"] if r.get("in_process")]
     if inner:
@@ -199,8 +201,6 @@ def binding_overhead(config, base, queries, c_bench, rows=1000, batch=1000, roun
               f"({100 * (bb - rb) / rb:+.1f} %)")
         stats["stasis"]["in_process"] = {"binding_single_us": bs, "raw_single_us": rs, "binding_batch_ms": bb,
                                          "raw_batch_ms": rb}
-    else:
-        print("| (C side not built) | | | | | |")
     sys.stdout.flush()
     return {side: results[-1] for side, results in runs.items()} | {"medians": stats}
 

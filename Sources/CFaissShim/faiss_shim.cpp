@@ -55,8 +55,8 @@ int classify(const faiss::Index* index) {
 }
 
 /// Whether a payload's large arrays are worth reading onto huge pages: an HNSW index's ("IHN.")
-/// rows and neighbour lists, which searches read at random (opened 1M x 384 HNSW32: 8-18 % more
-/// QPS, for 1.2-1.6 s more open time on this VM). A Flat or IVF search reads its arrays in
+/// rows and neighbour lists, which searches read at random (opened 1M x 384 HNSW32: 5-18 % more
+/// QPS, for 1.2-1.8 s more open time on this VM). A Flat or IVF search reads its arrays in
 /// sequence, where 4 KiB pages cost little, so they keep the cheaper open.
 bool wants_huge_pages(const uint8_t* data, size_t size) {
     return size >= 4 && data[0] == 'I' && data[1] == 'H' && data[2] == 'N';

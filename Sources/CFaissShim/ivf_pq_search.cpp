@@ -46,7 +46,7 @@ void ivf_pq_search(const faiss::IndexIVFPQ& index, const KernelTable& kernels, i
     const size_t M = index.pq.M, dsub = index.pq.dsub, table = M * pq_ksub;
     const float* centroids = static_cast<const faiss::IndexFlat&>(*index.quantizer).get_xb();
     const PqKernelTable& pq = pq_kernels_for(kernels);
-    const std::vector<float> batch = batch_coarse_scores(n, x, centroids, nlist, d, kernels, threads);
+    const std::vector<float> batch = batch_coarse_scores(n, x, centroids, nlist, d, threads);
     std::vector<float> transposed;
     if (n >= lut_block_min_queries) {
         transposed.resize(index.pq.centroids.size());

@@ -138,13 +138,20 @@ void ivf_flat_search(const faiss::IndexIVFFlat& index, const KernelTable& kernel
         return;
     }
 
-    // Coarse scores of the whole batch first (see batch_coarse_scores for who computes them).
-    const std::vector<float> coarse = batch_coarse_scores(n, x, c.centroids, nlist, c.d, c.kernels, threads);
+    // Every query's lists first (coarse scores: see batch_coarse_scores for who computes them).
+    const std::vector<float> batch = batch_coarse_scores(n, x, c.centroids, nlist, c.d, threads);
     std::vector<int64_t> lists(size_t(n) * c.probes);
     parallel_chunks(n, threads, [&](int64_t begin, int64_t end) {
         auto lease = pool.lease();
-        for (int64_t i = begin; i < end; i++)
-            choose_lists(c, coarse.data() + size_t(i) * nlist, *lease, lists.data() + size_t(i) * c.probes);
+        for (int64_t group = begin; group < end; group += coarse_group) {
+            size_t m = size_t(std::min<int64_t>(coarse_group, end - group));
+            const float* queries[coarse_group];
+            for (size_t i = 0; i < m; i++) queries[i] = x + size_t(group + int64_t(i)) * c.d;
+            const float* coarse =
+                group_coarse_scores(batch, group, m, queries, c.kernels, c.centroids, nlist, c.d, *lease);
+            for (size_t i = 0; i < m; i++)
+                choose_lists(c, coarse + i * nlist, *lease, lists.data() + size_t(group + int64_t(i)) * c.probes);
+        }
     });
 
     // One block per thread when it fits: the more queries share a block, the more of them share

@@ -34,7 +34,7 @@ void ivf_sq8_search(const faiss::IndexIVFScalarQuantizer& index, const KernelTab
     const float* centroids = static_cast<const faiss::IndexFlat&>(*index.quantizer).get_xb();
     const float* vmin = index.sq.trained.data();
     const float* vdiff = vmin + d;
-    const std::vector<float> batch = batch_coarse_scores(n, x, centroids, nlist, d, kernels, threads);
+    const std::vector<float> batch = batch_coarse_scores(n, x, centroids, nlist, d, threads);
 
     parallel_chunks(n, threads, [&](int64_t begin, int64_t end) {
         auto lease = pool.lease();

@@ -15,7 +15,7 @@ void advise_huge_pages(const void* p, size_t bytes);
 /// pages: its 2 MiB-aligned interior is dropped (MADV_DONTNEED; anonymous private memory reads
 /// back as zeros) and advised MADV_HUGEPAGE, so the overwrite allocates 2 MiB pages directly.
 /// For the arrays Faiss reads from a payload (rows, HNSW neighbour lists), which it has just
-/// zero-filled in 4 KiB pages: an opened 1M x 384 HNSW32 then searched 5-17 % faster, and no
+/// zero-filled in 4 KiB pages: an opened 1M x 384 HNSW32 then searched 5-18 % faster, and no
 /// collapse copies its 1.7 GB afterwards (MADV_COLLAPSE there added 1.3-2.3 s to the open).
 /// Only for memory from malloc/new (never a file mapping). Advice only: if the kernel refuses,
 /// the pages come back as zero-filled 4 KiB pages and the overwrite proceeds as before.

@@ -1,7 +1,6 @@
 // Coarse assignment shared by the IVF scanners: score the centroids, keep the nprobe best.
 #pragma once
 #include "kernels.h"
-#include "parallel.h"
 #include "scratch.h"
 #include "top_k.h"
 
@@ -18,34 +17,21 @@ namespace stasis_shim {
 /// Queries whose coarse scores the per-query path computes together (two 4x4 kernel tiles).
 constexpr int64_t coarse_group = 8;
 
-/// Coarse scores of a whole batch (n x nlist), or empty when the batch is below Faiss's BLAS
-/// threshold (the caller then uses coarse_group-sized kernel passes). On one thread, one BLAS
-/// product (OpenBLAS runs it on the caller: 7-17 % more QPS than the kernels at nprobe 4-16). On
-/// several, the kernels on the shim's threads in groups of coarse_group queries: after a threaded
-/// product returns, OpenBLAS's pthread workers keep spinning (sched_yield) on the cores the scan
-/// threads need next. 100k x 384, 1000 queries, 2 threads, median of 7 (best): IVF1024,PQ48
-/// nprobe 16 BLAS 20.8-23.0k QPS (31.9-37.7k), kernels 33.9-35.4k (34.7-35.6k); IVF1024,SQ8
-/// nprobe 8 24.1k (41.0k) against 39.7k (39.8k); IVF1024,Flat nprobe 4 57.8k against 53.7k.
+/// Coarse scores of a whole batch as one BLAS product (n x nlist), on one thread only; empty
+/// below Faiss's BLAS threshold or on several threads, where the scan threads compute each group's
+/// scores with the kernels (group_coarse_scores). One thread: OpenBLAS runs the product on the
+/// caller, 7-17 % more QPS than the kernels at nprobe 4-16. Several: after a threaded product
+/// returns, OpenBLAS's pthread workers keep spinning (sched_yield) on the cores the scan threads
+/// need next. 100k x 384, 1000 queries, 2 threads, median of 7 (best): IVF1024,PQ48 nprobe 16
+/// BLAS 20.8-23.0k QPS (31.9-37.7k), kernels 33.9-35.4k (34.7-35.6k); IVF1024,SQ8 nprobe 8 24.1k
+/// (41.0k) against 39.7k (39.8k); IVF1024,Flat nprobe 4 57.8k against 53.7k.
 inline std::vector<float> batch_coarse_scores(int64_t n, const float* x, const float* centroids,
-                                              size_t nlist, size_t d, const KernelTable& kernels, int threads) {
+                                              size_t nlist, size_t d, int threads) {
     std::vector<float> coarse;
-    if (n < faiss::distance_compute_blas_threshold) return coarse;
+    if (n < faiss::distance_compute_blas_threshold || threads > 1) return coarse;
     coarse.resize(size_t(n) * nlist);
-    if (threads <= 1) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(nlist), int(d), 1.0f, x, int(d),
-                    centroids, int(d), 0.0f, coarse.data(), int(nlist));
-        return coarse;
-    }
-    const int64_t groups = (n + coarse_group - 1) / coarse_group;
-    parallel_chunks(groups, threads, [&](int64_t first, int64_t last) {
-        for (int64_t g = first; g < last; g++) {
-            const int64_t row = g * coarse_group;
-            const size_t m = size_t(std::min<int64_t>(coarse_group, n - row));
-            const float* queries[coarse_group];
-            for (size_t i = 0; i < m; i++) queries[i] = x + size_t(row + int64_t(i)) * d;
-            ip_many(kernels, queries, m, centroids, nlist, d, coarse.data() + size_t(row) * nlist);
-        }
-    });
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(nlist), int(d), 1.0f, x, int(d),
+                centroids, int(d), 0.0f, coarse.data(), int(nlist));
     return coarse;
 }
 
