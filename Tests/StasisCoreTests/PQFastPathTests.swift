@@ -19,8 +19,8 @@ import Testing
         return FastPathTests.Fixture(index: index, queries: q, rows: rows)
     }
 
-    /// Below 20 queries the coarse scores come from the kernels per query group, from 20 on for the
-    /// whole batch first (on several threads, as here, with the kernels; on one, one BLAS product);
+    /// The coarse scores come from the kernels per query group, except from 20 queries on one
+    /// thread, where one BLAS product scores the whole batch (these tests run on several);
     /// below 16 each query builds its table alone, from 16 on four at a time (150 and 17 end on
     /// partial blocks of four).
     @Test(arguments: [0, 1, 2], [9, 17, 150])
