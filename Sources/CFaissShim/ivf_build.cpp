@@ -6,6 +6,8 @@
 #include "internal/ivf_build.h"
 
 #include "internal/kmeans_assign.h"
+#include "internal/parallel.h"
+#include "internal/pq_encode.h"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
@@ -82,6 +84,46 @@ struct Assigners {
     Assigners& operator=(const Assigners&) = delete;
 };
 
+/// IndexIVFPQ::add_core_o with the codes from PqEncoder: residuals against the assigned
+/// centroids (when by_residual), codes on `threads` threads, then the rows appended to their
+/// lists in row order with ids ntotal, ntotal + 1, ... as Faiss appends them. Faiss 1.7.3 encodes
+/// with a scalar loop that perf put at 70 % of a 100k x 384 IVF1024,PQ48 add (3.9 s against the
+/// wheel's 1.2 s).
+void ivfpq_add(faiss::IndexIVFPQ& ivf, const faiss::IndexFlat& quantizer, idx_t n, const float* x,
+               const idx_t* lists, int threads) {
+    ivf.direct_map.check_can_add(nullptr);
+    const size_t d = size_t(ivf.d), code_size = ivf.code_size;
+    const PqEncoder encoder(ivf.pq);
+    const float* centroids = quantizer.get_xb();
+    // Blocks bound the codes held at once (Faiss's add_core_o works in blocks of 32k rows too).
+    constexpr idx_t block = 65536;
+    constexpr int64_t rows_per_chunk = 256;
+    std::vector<uint8_t> codes(size_t(std::min(n, block)) * code_size);
+    for (idx_t start = 0; start < n; start += block) {
+        const idx_t rows = std::min(block, n - start);
+        parallel_chunks((rows + rows_per_chunk - 1) / rows_per_chunk, threads, [&](int64_t begin, int64_t end) {
+            std::vector<float> residual(d);
+            for (idx_t i = begin * rows_per_chunk; i < std::min<idx_t>(end * rows_per_chunk, rows); i++) {
+                const float* row = x + size_t(start + i) * d;
+                if (ivf.by_residual) {
+                    // Faiss's compute_residual: the row minus the reconstructed centroid, per float.
+                    const float* c = centroids + size_t(lists[start + i]) * d;
+                    for (size_t t = 0; t < d; t++) residual[t] = row[t] - c[t];
+                    row = residual.data();
+                }
+                encoder.encode(row, codes.data() + size_t(i) * code_size);
+            }
+        });
+        for (idx_t i = 0; i < rows; i++) {
+            const idx_t id = ivf.ntotal + start + i;
+            const idx_t list = lists[start + i];
+            const size_t offset = ivf.invlists->add_entry(size_t(list), id, codes.data() + size_t(i) * code_size);
+            ivf.direct_map.add_single_id(id, list, offset);
+        }
+    }
+    ivf.ntotal += n;
+}
+
 }  // namespace
 
 void train_fast(faiss::Index& index, idx_t n, const float* x) {
@@ -97,6 +139,13 @@ bool ivf_add_fast(faiss::Index& index, idx_t n, const float* x, int threads) {
     std::vector<idx_t> lists(static_cast<size_t>(n));
     nearest_centroids(quantizer->metric_type, size_t(n), x, quantizer->get_xb(), size_t(quantizer->ntotal),
                       size_t(quantizer->d), nullptr, lists.data());
+    // A row without a list (no finite score) takes Faiss's add_core, which records it as ignored.
+    auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(ivf);
+    const bool all_listed = std::all_of(lists.begin(), lists.end(), [](idx_t list) { return list >= 0; });
+    if (typeid(*ivf) == typeid(faiss::IndexIVFPQ) && pq_encoder_applies(ivfpq->pq) && all_listed) {
+        ivfpq_add(*ivfpq, *quantizer, n, x, lists.data(), std::max(threads, 1));
+        return true;
+    }
     // The assignment (BLAS, on BLAS's pool) is done; add_core's encoding loops are OpenMP work.
     // IVF-PQ's per-row code search needs the threads (on one it was 5x the wheel's whole add);
     // Flat and SQ8 storage is a copy or a cheap encode per row, where a second OpenMP team only

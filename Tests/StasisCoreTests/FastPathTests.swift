@@ -229,6 +229,17 @@ import Testing
         }
     }
 
+    /// The PQ encoder's scalar variant gives Faiss's codes too (IVF-PQ add, sub-vectors of 8).
+    @Test func ivfPqAddWithPortableKernelsMatchesFaiss() throws {
+        Kernels.setPortable(true)
+        defer { Kernels.setPortable(false) }
+        let fast = try IVFBuildFastPathTests.build(dimension: 96, factory: "IVF32,PQ12", faissTrain: true,
+                                                   faissAdd: false)
+        let reference = try IVFBuildFastPathTests.build(dimension: 96, factory: "IVF32,PQ12", faissTrain: true,
+                                                        faissAdd: true)
+        #expect(try fast.index.serialized() == reference.index.serialized())
+    }
+
     @Test func hnswBuiltWithPortableKernelsSearchesLikeSimd() throws {
         Kernels.setPortable(true)
         defer { Kernels.setPortable(false) }

@@ -14,9 +14,11 @@ void train_fast(faiss::Index& index, faiss::Index::idx_t n, const float* x);
 
 /// IndexIVF::add for IVF-Flat, IVF-SQ and IVF-PQ over a flat quantizer: Faiss's add is "assign
 /// each row to its nearest centroid, then add_core"; this does the assignment with
-/// nearest_centroids and hands it to the same add_core, on `threads` OpenMP threads (add_core
-/// encodes: residuals, PQ or SQ codes, without BLAS). Returns false, having done nothing, for
-/// any other index (the caller then uses Faiss's add).
+/// nearest_centroids. IVF-PQ with 8-bit codes over sub-vectors of fewer than 16 floats then
+/// encodes with PqEncoder on `threads` threads and appends the codes as Faiss's add_core does
+/// (the same codes, bit for bit); other storage goes to Faiss's add_core (IVF-PQ's on `threads`
+/// OpenMP threads, Flat and SQ8 copies on one). Returns false, having done nothing, for any other
+/// index (the caller then uses Faiss's add).
 bool ivf_add_fast(faiss::Index& index, faiss::Index::idx_t n, const float* x, int threads);
 
 }  // namespace stasis_shim
