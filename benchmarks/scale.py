@@ -299,6 +299,16 @@ def report(results, brief=False):
         same = " ".join(f"{o['recall']:.3f}/{w['recall']:.3f}" for o, w in zip(ours_rows, wheel_rows))
         print(f"{'':>9} {'':<14} recall ours/wheel at the same parameter: {same}")
 
+    title("\nsave and open seconds, ours / wheel / ratio (wheel time / ours). Our save is atomic (temporary"
+          " file, fsync, rename; the wheel's write_index does not sync); our open verifies both checksums"
+          " and the payload's structure before Faiss reads it")
+    title(f"{'n':>9} {'factory':<14} {'save ours':>10} {'wheel':>8} {'ratio':>6} {'open ours':>10} {'wheel':>8}"
+          f" {'ratio':>6}")
+    for r in results:
+        o, w = r["stasis"], r["faiss"]
+        print(f"{r['n']:>9,} {r['factory']:<14} {o['save_s']:>10.2f} {w['save_s']:>8.2f} {w['save_s'] / o['save_s']:>6.2f}"
+              f" {o['open_s']:>10.2f} {w['open_s']:>8.2f} {w['open_s'] / o['open_s']:>6.2f}")
+
     title("\npeak RSS MB (growth over the RSS just before the operation; 'peak' row: VmHWM), ours / wheel")
     title(f"{'n':>9} {'factory':<14} {'file MB':>8} {'add':>17} {'save':>17} {'open':>17} {'search':>17}"
           f" {'open growth / file':>19}")

@@ -36,24 +36,16 @@ struct CountingWriter final : faiss::IOWriter {
     }
 };
 
-/// FNV-1a 64 over the bytes (the container's checksum: Sources/StasisCore/Formats/Checksum.swift).
-inline uint64_t fnv1a(uint64_t hash, const uint8_t* bytes, size_t count) {
-    for (size_t i = 0; i < count; ++i) {
-        hash ^= bytes[i];
-        hash *= 0x00000100000001b3ULL;
-    }
-    return hash;
-}
-
-/// Hashes and writes to a descriptor. Faiss writes many small scalars and a few large arrays:
+/// Checksums (CRC-32C, the container's from format 2: Sources/StasisCore/Formats/Checksum.swift)
+/// and writes to a descriptor. Faiss writes many small scalars and a few large arrays:
 /// small writes gather in a 1 MiB buffer, large ones go to write(2) straight from Faiss's memory.
 struct DescriptorWriter final : faiss::IOWriter {
-    explicit DescriptorWriter(int f, uint64_t h) : fd(f), hash(h) { buffer.reserve(capacity); }
+    explicit DescriptorWriter(int f, uint32_t crc) : fd(f), hash(crc) { buffer.reserve(capacity); }
 
     size_t operator()(const void* ptr, size_t item_size, size_t nitems) override {
         size_t bytes = item_size * nitems;
         auto* data = static_cast<const uint8_t*>(ptr);
-        hash = fnv1a(hash, data, bytes);
+        hash = fshim_crc32c(hash, data, bytes);
         total += bytes;
         if (buffer.size() + bytes <= capacity) {
             buffer.insert(buffer.end(), data, data + bytes);
@@ -87,7 +79,7 @@ struct DescriptorWriter final : faiss::IOWriter {
 
     static constexpr size_t capacity = size_t(1) << 20;
     int fd;
-    uint64_t hash;
+    uint32_t hash;
     size_t total = 0;
     std::vector<uint8_t> buffer;
 };
@@ -121,7 +113,7 @@ int fshim_serialize_to_fd(const fshim_index* index, int fd, size_t* size, uint64
     *size = 0;
     int os_error = 0;
     int code = guarded(err, FSHIM_INTERNAL, [&] {
-        DescriptorWriter writer(fd, *hash);
+        DescriptorWriter writer(fd, static_cast<uint32_t>(*hash));
         try {
             write_payload(index, &writer);
             writer.flush();

@@ -50,33 +50,71 @@ import Testing
 
         let payload = try index.faiss.serialized()
         #expect(try index.faiss.serializedSize() == payload.count)
+        let expected = try Self.container(index, factory: factory, payload: payload, format: IndexFile.formatVersion)
+        let written = try readFile(path)
+        #expect(written.count == expected.count)
+        #expect(written == expected)
+        _ = try VersionedIndex.open(path)
+
+        // The same index laid out as format 1 (FNV-1a 64 checksums) still opens, and searches alike.
+        let old = "\(scratchDirectory())/format1.stasis"
+        let writer = try AtomicFileWriter(path: old)
+        try writer.write(array: try Self.container(index, factory: factory, payload: payload, format: 1))
+        try writer.commit()
+        #expect(try IndexFile.inspect(old).format == 1)
+        let reopened = try VersionedIndex.open(old)
+        let queries = Array(data[..<(5 * dimension)])
+        #expect(try reopened.search(queries, count: 5, dimension: dimension, k: 5).ids
+                == index.search(queries, count: 5, dimension: dimension, k: 5).ids)
+    }
+
+    /// An index file built by hand: prefix, header, slot columns, payload, with the checksums of
+    /// `format`.
+    static func container(_ index: VersionedIndex, factory: String, payload: [UInt8], format: Int) throws -> [UInt8] {
+        let algorithm = IndexFile.checksumAlgorithm(format: format)
         let slots = index.slots
-        var checksum = Checksum()
+        var checksum = Checksum(algorithm)
         checksum.update(array: slots.ids)
         checksum.update(array: slots.versions)
         checksum.update(array: slots.alive)
         checksum.update(array: payload)
         let info = IndexFileInfo(
-            format: IndexFile.formatVersion, library: LibraryVersion.string, dimension: dimension, metric: "cosine",
+            format: format, library: LibraryVersion.string, dimension: index.dimension, metric: "cosine",
             factory: factory, space: nil, trained: true, count: 399, slots: 400,
             versions: [.init(version: 3, count: 399)], searchDefaults: SearchOptions(efSearch: 24, nprobe: 2),
             payloadBytes: payload.count, checksum: checksum.hex, walSequence: nil)
         let header = try IndexFile.encodeHeader(info)
-        var headerChecksum = Checksum()
+        var headerChecksum = Checksum(algorithm)
         headerChecksum.update(array: header)
-        var expected = IndexFile.magic
-        withUnsafeBytes(of: UInt32(1).littleEndian) { expected.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { expected.append(contentsOf: $0) }
-        withUnsafeBytes(of: headerChecksum.value.littleEndian) { expected.append(contentsOf: $0) }
-        expected += header
-        slots.ids.withUnsafeBytes { expected.append(contentsOf: $0) }
-        slots.versions.withUnsafeBytes { expected.append(contentsOf: $0) }
-        slots.alive.withUnsafeBytes { expected.append(contentsOf: $0) }
-        expected += payload
-        let written = try readFile(path)
-        #expect(written.count == expected.count)
-        #expect(written == expected)
-        _ = try VersionedIndex.open(path)
+        var bytes = IndexFile.magic
+        withUnsafeBytes(of: UInt32(format).littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: headerChecksum.value.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes += header
+        slots.ids.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        slots.versions.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        slots.alive.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        return bytes + payload
+    }
+
+    /// CRC-32C's check value, and a checksum continued over pieces equals the one over the whole.
+    @Test func checksumsContinueAcrossPieces() {
+        var check = Checksum(.crc32c)
+        check.update(array: Array("123456789".utf8))
+        #expect(check.value == 0xE306_9283)
+        #expect(check.hex == "e3069283")
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 5) }
+        for algorithm in [Checksum.Algorithm.crc32c, .fnv1a64] {
+            var whole = Checksum(algorithm)
+            whole.update(array: bytes)
+            var pieces = Checksum(algorithm)
+            for start in stride(from: 0, to: bytes.count, by: 333) {
+                pieces.update(array: Array(bytes[start..<min(start + 333, bytes.count)]))
+            }
+            let continued = Checksum(algorithm, continuing: pieces.value)
+            #expect(continued.value == whole.value)
+            #expect(whole.hex.count == (algorithm == .crc32c ? 8 : 16))
+        }
     }
 
     /// A payload larger than the streaming writer's 1 MiB buffer, written in one piece and in
@@ -125,9 +163,11 @@ import Testing
         try writer.write(array: original)
         try writer.commit()
         let file = try MappedFile(path: path)
-        var whole = Checksum()
-        whole.update(array: original)
-        #expect(file.checksum(0..<file.count).value == whole.value)  // releases every chunk it hashed
+        for algorithm in [Checksum.Algorithm.crc32c, .fnv1a64] {
+            var whole = Checksum(algorithm)
+            whole.update(array: original)
+            #expect(file.checksum(0..<file.count, algorithm).value == whole.value)  // releases every chunk it hashed
+        }
         file.release(100..<(2 << 20) + 7)
         #expect(Array(file.bytes) == original)
         #expect(throws: StasisError.self) { try MappedFile(path: scratchDirectory()) }
@@ -172,7 +212,7 @@ import Testing
         flipped[bytes.count - 3] ^= 0xFF
         try expectOpen(flipped, fails: .corruptFile)
         var future = bytes
-        future[8] = 2
+        future[8] = UInt8(IndexFile.formatVersion + 1)
         try expectOpen(future, fails: .unsupportedFormat)
         try expectOpen(Array("not an index".utf8), fails: .corruptFile)
     }

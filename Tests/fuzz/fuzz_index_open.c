@@ -3,8 +3,9 @@
  * also counted, listed and searched, so a payload that passes the checks but lies is exercised.
  * Every byte of an index file is checksummed, so almost every mutation would stop at a checksum:
  * each input is tried as it is and, when it starts with the index magic, again with both
- * checksums recomputed (FNV-1a 64 of the body into the JSON header's "checksum", of the header
- * into the prefix; layout in docs/formats.md), which takes mutations on to the header's fields,
+ * checksums recomputed (of the body into the JSON header's "checksum", of the header into the
+ * prefix: CRC-32C from format 2, FNV-1a 64 in format 1; layout in docs/formats.md), which takes
+ * mutations on to the header's fields,
  * the structural payload checks and Faiss's reader. */
 #include "fuzz_common.h"
 
@@ -14,23 +15,43 @@ static uint64_t fnv1a(const uint8_t* p, size_t n) {
     return h;
 }
 
+/* CRC-32C (Castagnoli), bit by bit: inputs are small. */
+static uint32_t crc32c(const uint8_t* p, size_t n) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* The checksum a file of `format` carries, and its hex width in the header. */
+static uint64_t container_checksum(uint32_t format, const uint8_t* p, size_t n, int* digits) {
+    *digits = format >= 2 ? 8 : 16;
+    return format >= 2 ? crc32c(p, n) : fnv1a(p, n);
+}
+
 /* Rewrites both checksums of an index file in place; returns 0 when it is not one. */
 static int fix_checksums(uint8_t* d, size_t size) {
     enum { PREFIX = 28 };
     if (size < PREFIX || memcmp(d, "STASISIX", 8) != 0) return 0;
+    uint32_t format;
     uint64_t length;
+    memcpy(&format, d + 8, 4);
     memcpy(&length, d + 12, 8);
     if (length > size - PREFIX) return 0;
     uint8_t* header = d + PREFIX;
     static const char key[] = "\"checksum\":\"";
-    for (size_t i = 0; i + sizeof key - 1 + 16 <= length; i++) {
+    int digits = 0;
+    uint64_t body = container_checksum(format, d + PREFIX + length, size - PREFIX - length, &digits);
+    for (size_t i = 0; i + sizeof key - 1 + (size_t)digits <= length; i++) {
         if (memcmp(header + i, key, sizeof key - 1) != 0) continue;
         char hex[17];
-        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fnv1a(d + PREFIX + length, size - PREFIX - length));
-        memcpy(header + i + sizeof key - 1, hex, 16);
+        snprintf(hex, sizeof hex, "%0*llx", digits, (unsigned long long)body);
+        memcpy(header + i + sizeof key - 1, hex, (size_t)digits);
         break;
     }
-    uint64_t h = fnv1a(header, (size_t)length);
+    uint64_t h = container_checksum(format, header, (size_t)length, &digits);
     memcpy(d + 20, &h, 8);
     return 1;
 }

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import stasis
+from container_checksums import checksum
 
 CHILD = os.path.join(os.path.dirname(__file__), "hardening_child.py")
 DIM = 32
@@ -80,19 +81,12 @@ def test_index_dimension_limit_is_stated_once():
 # ---------------------------------------------------------------------------------------------
 # Crafted payloads: edit bytes of the Faiss payload, recompute both checksums, open and search.
 
-def fnv1a64(data):
-    h = 0xCBF29CE484222325
-    for byte in data:
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 class Container:
     """The index file split as docs/formats.md describes it."""
 
     def __init__(self, raw):
         assert raw[:8] == b"STASISIX"
-        (self.header_length,) = struct.unpack_from("<Q", raw, 12)
+        self.format, self.header_length = struct.unpack_from("<IQ", raw, 8)
         self.prefix = bytearray(raw[:28])
         self.header = json.loads(raw[28:28 + self.header_length])
         self.body = bytearray(raw[28 + self.header_length:])
@@ -102,11 +96,11 @@ class Container:
         body = bytearray(self.body)
         for offset, value in edits:
             body[self.payload_start + offset:self.payload_start + offset + len(value)] = value
-        header = dict(self.header, checksum=format(fnv1a64(body), "016x"))
+        header = dict(self.header, checksum=checksum(self.format, body)[1])
         text = json.dumps(header, separators=(",", ":")).encode()
         prefix = bytearray(self.prefix)
         struct.pack_into("<Q", prefix, 12, len(text))
-        struct.pack_into("<Q", prefix, 20, fnv1a64(text))
+        struct.pack_into("<Q", prefix, 20, checksum(self.format, text)[0])
         return bytes(prefix) + text + bytes(body)
 
 

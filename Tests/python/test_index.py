@@ -1,4 +1,5 @@
 import ctypes
+import struct
 import threading
 
 import numpy as np
@@ -249,24 +250,60 @@ def test_ef_search_is_honoured_per_call():
     assert recall(index.search(q, 10).ids) == wide
 
 
-def _fnv1a(data):
-    h = 0xCBF29CE484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 def _rewrite_header(data, change):
     """An index file whose JSON header was edited and re-checksummed: only the cross-checks
     against the binary sections can catch the lie."""
     import json
     import struct
 
-    length = struct.unpack_from("<Q", data, 12)[0]
+    from container_checksums import checksum
+
+    file_format, length = struct.unpack_from("<IQ", data, 8)
     header = json.loads(data[28 : 28 + length])
     change(header)
     body = json.dumps(header, separators=(",", ":")).encode()
-    return data[:12] + struct.pack("<QQ", len(body), _fnv1a(body)) + body + data[28 + length :]
+    return data[:12] + struct.pack("<QQ", len(body), checksum(file_format, body)[0]) + body + data[28 + length :]
+
+
+def _as_format(data, file_format):
+    """The same index as a file of another container format: format number and both checksums."""
+    import json
+    import struct
+
+    from container_checksums import checksum
+
+    length = struct.unpack_from("<Q", data, 12)[0]
+    header = json.loads(data[28 : 28 + length])
+    body = data[28 + length :]
+    header.update(format=file_format, checksum=checksum(file_format, body)[1])
+    text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+    prefix = b"STASISIX" + struct.pack("<IQQ", file_format, len(text), checksum(file_format, text)[0])
+    return prefix + text + body
+
+
+@pytest.mark.parametrize("factory", ["Flat", "HNSW8", "IVF4,PQ4"])
+def test_format_1_files_open_and_save_as_format_2(tmp_path, factory):
+    """Files of format 1 (FNV-1a checksums) open, search as before and save as format 2
+    (CRC-32C), whose checksums Python recomputes to the same bytes."""
+    index, x = make(factory, n=300)
+    current = tmp_path / "current.stasis"
+    index.save(current)
+    data = current.read_bytes()
+    assert struct.unpack_from("<I", data, 8)[0] == 2
+    assert _as_format(data, 2) == data  # the helper and the library agree on format 2
+    old = tmp_path / "old.stasis"
+    old.write_bytes(_as_format(data, 1))
+    assert stasis.inspect(str(old))["format"] == 1
+    reopened = stasis.Index.open(old)
+    assert np.array_equal(reopened.search(x[:20], 5).ids, index.search(x[:20], 5).ids)
+    # A corrupted format-1 file is still caught by its FNV checksum.
+    (tmp_path / "bad.stasis").write_bytes(_as_format(data, 1)[:-20] + b"\x00" * 20)
+    with pytest.raises(stasis.CorruptFileError, match="checksum"):
+        stasis.Index.open(tmp_path / "bad.stasis")
+    resaved = tmp_path / "resaved.stasis"
+    reopened.save(resaved)
+    assert struct.unpack_from("<I", resaved.read_bytes(), 8)[0] == 2
+    assert stasis.Index.open(resaved).ntotal == 300
 
 
 def test_header_lies_are_caught(tmp_path):

@@ -106,8 +106,8 @@ void fshim_buffer_free(uint8_t* data);
 /// faiss::write_index (no bytes are kept). Safe alongside searches (Sources/CFaissShim/serialize.cpp).
 int fshim_serialize_size(const fshim_index* index, size_t* size, char* err);
 /// Writes the payload (faiss::write_index) to `fd` at its current offset through a 1 MiB buffer,
-/// never holding it whole, and continues the FNV-1a 64 hash in *hash over exactly the bytes
-/// written; *size: bytes written. On failure (FSHIM_IO, or another code) part of the payload may
+/// never holding it whole, and continues the CRC-32C in *hash (fshim_crc32c's value, zero-extended)
+/// over exactly the bytes written; *size: bytes written. On failure (FSHIM_IO, or another code) part of the payload may
 /// have been written: the caller discards the file. Does not fsync or close `fd`.
 int fshim_serialize_to_fd(const fshim_index* index, int fd, size_t* size, uint64_t* hash, char* err);
 /// Reads an index written by fshim_serialize.

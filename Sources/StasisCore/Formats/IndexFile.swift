@@ -5,7 +5,7 @@ import FoundationEssentials
 ///     "STASISIX"                      8 bytes, magic
 ///     format                          UInt32 little-endian
 ///     header length H                 UInt64 little-endian
-///     header checksum                 UInt64 little-endian, FNV-1a 64 of the H header bytes
+///     header checksum                 UInt64 little-endian, checksum of the H header bytes
 ///     header                          H bytes of JSON (`IndexFileInfo`)
 ///     slot ids                        slots x Int64
 ///     slot versions                   slots x UInt32
@@ -15,10 +15,16 @@ import FoundationEssentials
 /// The JSON header makes the file inspectable by any tool. Every byte is covered by a checksum
 /// (the header's in the prefix, the binary sections' in the header) and the header's sizes are
 /// checked against the Faiss payload, because Faiss's reader trusts its input.
+///
+/// Format 2 (written since 2026-12) checksums with CRC-32C, format 1 with FNV-1a 64; the layout is
+/// otherwise the same, and both are read. Hardware CRC-32C runs at several GB/s where FNV-1a ran at
+/// about 1 GB/s, which had made the checksum 42 % of opening a 1.7 GB index and as much of saving it.
 public enum IndexFile {
     static let magic = Array("STASISIX".utf8)
     /// Format this library writes and the newest it reads.
-    static let formatVersion = 1
+    static let formatVersion = 2
+    /// The checksum of a format's header and sections.
+    static func checksumAlgorithm(format: Int) -> Checksum.Algorithm { format >= 2 ? .crc32c : .fnv1a64 }
     static let prefixLength = 28
     static let maxHeaderLength = 1 << 24
 
@@ -54,7 +60,8 @@ public enum IndexFile {
     /// while the payload streams can release it before the fsync.
     static func prepare(_ contents: Contents, payload: Payload, to path: String) throws -> AtomicFileWriter {
         let slots = contents.slots
-        var checksum = Checksum()
+        let algorithm = checksumAlgorithm(format: formatVersion)
+        var checksum = Checksum(algorithm)
         checksum.update(array: slots.ids)
         checksum.update(array: slots.versions)
         checksum.update(array: slots.alive)
@@ -69,7 +76,7 @@ public enum IndexFile {
                 payloadBytes: payload.count, checksum: hex,
                 walSequence: contents.walSequence > 0 ? contents.walSequence : nil)
             let header = try encodeHeader(info)
-            var headerChecksum = Checksum()
+            var headerChecksum = Checksum(algorithm)
             headerChecksum.update(array: header)
             var bytes = magic
             withUnsafeBytes(of: UInt32(formatVersion).littleEndian) { bytes.append(contentsOf: $0) }
@@ -77,7 +84,7 @@ public enum IndexFile {
             withUnsafeBytes(of: headerChecksum.value.littleEndian) { bytes.append(contentsOf: $0) }
             return bytes + header
         }
-        let placeholder = try head(checksum: Checksum().hex)
+        let placeholder = try head(checksum: Checksum(algorithm).hex)
 
         let writer = try AtomicFileWriter(path: path)
         try writer.write(array: placeholder)
@@ -104,9 +111,9 @@ public enum IndexFile {
     /// Reads only the header. Cost is independent of the number of vectors.
     public static func inspect(_ path: String) throws -> IndexFileInfo {
         let prefix = try readFile(path, limit: prefixLength)
-        let headerLength = try checkPrefix(prefix, path: path)
+        let (format, headerLength) = try checkPrefix(prefix, path: path)
         let head = try readFile(path, limit: prefixLength + headerLength)
-        let info = try decodeHeader(head, headerLength: headerLength, path: path)
+        let info = try decodeHeader(head, format: format, headerLength: headerLength, path: path)
         try checkSizes(info, path: path)
         return info
     }
@@ -128,9 +135,9 @@ public enum IndexFile {
         let file = try MappedFile(path: path)
         let bytes = file.bytes
         let prefix = Array(bytes[..<min(bytes.count, prefixLength)])
-        let headerLength = try checkPrefix(prefix, fileBytes: bytes.count, path: path)
+        let (format, headerLength) = try checkPrefix(prefix, fileBytes: bytes.count, path: path)
         let head = Array(bytes[..<min(bytes.count, prefixLength + headerLength)])
-        let info = try decodeHeader(head, headerLength: headerLength, path: path)
+        let info = try decodeHeader(head, format: format, headerLength: headerLength, path: path)
         try checkSizes(info, path: path)
         let slotBytes = info.slots * (8 + 4 + 1)
         let expected = prefixLength + headerLength + slotBytes + info.payloadBytes
@@ -139,7 +146,7 @@ public enum IndexFile {
                 "'\(path)' is \(bytes.count < expected ? "truncated" : "longer than its header says"): "
                 + "\(bytes.count) bytes, expected \(expected)")
         }
-        let checksum = file.checksum((prefixLength + headerLength)..<bytes.count)
+        let checksum = file.checksum((prefixLength + headerLength)..<bytes.count, checksumAlgorithm(format: format))
         guard checksum.hex == info.checksum else {
             throw StasisError(.corruptFile, "'\(path)' is corrupt: checksum \(checksum.hex), header says \(info.checksum)")
         }
@@ -187,9 +194,10 @@ public enum IndexFile {
         }
     }
 
-    /// Validates magic and format; returns the header length.
+    /// Validates magic and format; returns the format and the header length.
     /// `bytes` is the file's first bytes (up to `prefixLength`), `fileBytes` its whole length.
-    private static func checkPrefix(_ bytes: [UInt8], fileBytes: Int? = nil, path: String) throws -> Int {
+    private static func checkPrefix(_ bytes: [UInt8], fileBytes: Int? = nil, path: String) throws
+        -> (format: Int, headerLength: Int) {
         let magicSeen = min(bytes.count, magic.count)
         guard Array(bytes[..<magicSeen]) == Array(magic[..<magicSeen]) else {
             throw StasisError(.corruptFile, "'\(path)' is not a Stasis index file (wrong magic bytes)")
@@ -207,14 +215,15 @@ public enum IndexFile {
         guard length > 0, length <= UInt64(maxHeaderLength) else {
             throw StasisError(.corruptFile, "'\(path)' has an implausible header length \(length)")
         }
-        return Int(length)
+        return (format, Int(length))
     }
 
-    private static func decodeHeader(_ bytes: [UInt8], headerLength: Int, path: String) throws -> IndexFileInfo {
+    private static func decodeHeader(_ bytes: [UInt8], format: Int, headerLength: Int, path: String) throws
+        -> IndexFileInfo {
         guard bytes.count >= prefixLength + headerLength else {
             throw StasisError(.corruptFile, "'\(path)' is truncated inside its header")
         }
-        var checksum = Checksum()
+        var checksum = Checksum(checksumAlgorithm(format: format))
         bytes.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[prefixLength..<(prefixLength + headerLength)])) }
         guard checksum.value == littleEndian(bytes, at: 20, as: UInt64.self) else {
             throw StasisError(.corruptFile, "'\(path)' is corrupt: its header fails the checksum")

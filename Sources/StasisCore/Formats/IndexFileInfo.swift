@@ -27,7 +27,8 @@ public struct IndexFileInfo: Codable, Equatable, Sendable {
     public var searchDefaults: SearchOptions
     /// Byte length of the Faiss payload that closes the file.
     public var payloadBytes: Int
-    /// FNV-1a 64 (hex) over the slot columns and the payload.
+    /// Checksum (hex) over the slot columns and the payload: CRC-32C, 8 digits, from format 2;
+    /// FNV-1a 64, 16 digits, in format 1.
     public var checksum: String
     /// Sequence number of the last write-ahead log record folded into the file (absent when no
     /// log was ever checkpointed into it); replay skips records up to it.

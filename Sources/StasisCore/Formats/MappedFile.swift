@@ -49,8 +49,8 @@ final class MappedFile {
     }
 
     /// Checksum of `range`, computed front to back and dropping each chunk once it is hashed.
-    func checksum(_ range: Range<Int>) -> Checksum {
-        var checksum = Checksum()
+    func checksum(_ range: Range<Int>, _ algorithm: Checksum.Algorithm) -> Checksum {
+        var checksum = Checksum(algorithm)
         let chunk = 8 << 20
         var start = range.lowerBound
         while start < range.upperBound {

@@ -165,10 +165,14 @@ final class FaissIndex: @unchecked Sendable {
     /// `checksum` over the bytes written; returns their count. Never holds the whole payload.
     /// - Throws: `.io` with the system's reason when a write fails (the caller names the file).
     func write(to descriptor: Int32, checksum: inout Checksum) throws -> Int {
+        // The shim checksums what it streams with CRC-32C, the checksum of the format saves write.
+        guard checksum.algorithm == .crc32c else {
+            throw StasisError(.internalError, "the payload writer continues only a CRC-32C checksum")
+        }
         var size = 0
         var hash = checksum.value
         try Self.check(codeContext: "serialize") { err in fshim_serialize_to_fd(handle, descriptor, &size, &hash, err) }
-        checksum = Checksum(continuing: hash)
+        checksum = Checksum(.crc32c, continuing: hash)
         return size
     }
 
