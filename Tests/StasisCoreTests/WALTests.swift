@@ -30,7 +30,7 @@ import Testing
         let check = Array("123456789".utf8)
         #expect(check.withUnsafeBytes { fshim_crc32c(0, $0.baseAddress, $0.count) } == 0xE306_9283)
         var generator = SystemRandomNumberGenerator()
-        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099] {
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099, 12_287, 12_288, 12_289, 24_576 + 13, 100_003] {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             bytes.withUnsafeBytes { raw in
                 var table: UInt32 = 0
