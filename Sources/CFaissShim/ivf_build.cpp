@@ -139,12 +139,15 @@ bool ivf_add_fast(faiss::Index& index, idx_t n, const float* x, int threads) {
     std::vector<idx_t> lists(static_cast<size_t>(n));
     nearest_centroids(quantizer->metric_type, size_t(n), x, quantizer->get_xb(), size_t(quantizer->ntotal),
                       size_t(quantizer->d), nullptr, lists.data());
-    // A row without a list (no finite score) takes Faiss's add_core, which records it as ignored.
-    auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(ivf);
-    const bool all_listed = std::all_of(lists.begin(), lists.end(), [](idx_t list) { return list >= 0; });
-    if (typeid(*ivf) == typeid(faiss::IndexIVFPQ) && pq_encoder_applies(ivfpq->pq) && all_listed) {
-        ivfpq_add(*ivfpq, *quantizer, n, x, lists.data(), std::max(threads, 1));
-        return true;
+    // IVF-PQ on the shim's encoder. A row without a list (no finite score) takes Faiss's
+    // add_core instead, which records it as ignored.
+    if (typeid(*ivf) == typeid(faiss::IndexIVFPQ)) {
+        auto& ivfpq = static_cast<faiss::IndexIVFPQ&>(*ivf);
+        if (pq_encoder_applies(ivfpq.pq) &&
+            std::all_of(lists.begin(), lists.end(), [](idx_t list) { return list >= 0; })) {
+            ivfpq_add(ivfpq, *quantizer, n, x, lists.data(), std::max(threads, 1));
+            return true;
+        }
     }
     // The assignment (BLAS, on BLAS's pool) is done; add_core's encoding loops are OpenMP work.
     // IVF-PQ's per-row code search needs the threads (on one it was 5x the wheel's whole add);
