@@ -1,4 +1,5 @@
 import ctypes
+import json
 import struct
 import threading
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 
 import stasis
+from container_checksums import checksum
 
 DIM = 48
 FACTORIES = ["Flat", "HNSW16", "IVF16,Flat", "IVF16,SQ8", "IVF16,PQ8x4"]
@@ -250,32 +252,19 @@ def test_ef_search_is_honoured_per_call():
     assert recall(index.search(q, 10).ids) == wide
 
 
-def _rewrite_header(data, change):
-    """An index file whose JSON header was edited and re-checksummed: only the cross-checks
-    against the binary sections can catch the lie."""
-    import json
-    import struct
-
-    from container_checksums import checksum
-
-    file_format, length = struct.unpack_from("<IQ", data, 8)
-    header = json.loads(data[28 : 28 + length])
-    change(header)
-    body = json.dumps(header, separators=(",", ":")).encode()
-    return data[:12] + struct.pack("<QQ", len(body), checksum(file_format, body)[0]) + body + data[28 + length :]
-
-
-def _as_format(data, file_format):
-    """The same index as a file of another container format: format number and both checksums."""
-    import json
-    import struct
-
-    from container_checksums import checksum
-
-    length = struct.unpack_from("<Q", data, 12)[0]
+def _rewritten(data, change=None, file_format=None):
+    """The index file `data` with its JSON header passed through `change` and written as
+    `file_format` (default: its own), both checksums recomputed for that format. An edited header
+    leaves only the cross-checks against the binary sections to catch the lie; another format
+    gives the same index as a file of that format."""
+    own_format, length = struct.unpack_from("<IQ", data, 8)
+    file_format = file_format or own_format
     header = json.loads(data[28 : 28 + length])
     body = data[28 + length :]
-    header.update(format=file_format, checksum=checksum(file_format, body)[1])
+    if file_format != own_format:
+        header.update(format=file_format, checksum=checksum(file_format, body)[1])
+    if change:
+        change(header)
     text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
     prefix = b"STASISIX" + struct.pack("<IQQ", file_format, len(text), checksum(file_format, text)[0])
     return prefix + text + body
@@ -290,14 +279,14 @@ def test_format_1_files_open_and_save_as_format_2(tmp_path, factory):
     index.save(current)
     data = current.read_bytes()
     assert struct.unpack_from("<I", data, 8)[0] == 2
-    assert _as_format(data, 2) == data  # the helper and the library agree on format 2
+    assert _rewritten(data, file_format=2) == data  # the helper and the library agree on format 2
     old = tmp_path / "old.stasis"
-    old.write_bytes(_as_format(data, 1))
+    old.write_bytes(_rewritten(data, file_format=1))
     assert stasis.inspect(str(old))["format"] == 1
     reopened = stasis.Index.open(old)
     assert np.array_equal(reopened.search(x[:20], 5).ids, index.search(x[:20], 5).ids)
     # A corrupted format-1 file is still caught by its FNV checksum.
-    (tmp_path / "bad.stasis").write_bytes(_as_format(data, 1)[:-20] + b"\x00" * 20)
+    (tmp_path / "bad.stasis").write_bytes(_rewritten(data, file_format=1)[:-20] + b"\x00" * 20)
     with pytest.raises(stasis.CorruptFileError, match="checksum"):
         stasis.Index.open(tmp_path / "bad.stasis")
     resaved = tmp_path / "resaved.stasis"
@@ -320,7 +309,7 @@ def test_header_lies_are_caught(tmp_path):
         (lambda h: h.update(checksum="0" * 16), "checksum"),
     ]
     for change, match in cases:
-        bad.write_bytes(_rewrite_header(data, change))
+        bad.write_bytes(_rewritten(data, change))
         with pytest.raises(stasis.CorruptFileError, match=match):
             stasis.Index.open(bad)
     # Editing the header without re-checksumming it is caught by the header checksum.
