@@ -233,6 +233,9 @@ STASIS_API stasis_status stasis_index_remove(stasis_index* index, int64_t n, con
  * query, bad options), STASIS_ERROR_DIMENSION_MISMATCH, STASIS_ERROR_NOT_TRAINED,
  * STASIS_ERROR_UNSUPPORTED (options set a field this library does not know).
  * Concurrent with other searches and reads; uses up to stasis_get_num_threads() threads.
+ * Flat indexes on AVX2: the first batch of 20 or more queries builds an 8-bit copy of the rows
+ * (a quarter of their float size, kept with the index and extended after adds) that later
+ * batches reuse; results stay those of a float search (docs/design.md, flat_int8.cpp).
  */
 STASIS_API stasis_status stasis_index_search(const stasis_index* index, int64_t n, int64_t dim,
                                              const float* queries, int64_t k,

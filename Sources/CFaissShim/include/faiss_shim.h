@@ -86,8 +86,9 @@ typedef struct fshim_filter {
 
 /// k-NN search by inner product. `ef_search` / `nprobe` <= 0 keep the index's own values.
 /// Writes n*k scores and labels best first; missing results have label -1 and score -inf.
-/// HNSW (flat storage), IVF-Flat and small Flat batches run the shim's own SIMD loops on up to
-/// `threads` threads; other cases run Faiss's search. Concurrent calls on one index are safe.
+/// HNSW (flat storage), IVF-Flat/SQ8/PQ and Flat batches run the shim's own loops on up to
+/// `threads` threads (Flat batches of 20+ queries on AVX2 through the index's 8-bit copy,
+/// flat_int8.cpp); other cases run Faiss's search. Concurrent calls on one index are safe.
 int fshim_search(const fshim_index* index, int64_t n, const float* x, int64_t k, int ef_search,
                  int nprobe, const fshim_filter* filter, float* scores, int64_t* labels,
                  int threads, char* err);

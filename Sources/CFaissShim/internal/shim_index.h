@@ -1,5 +1,6 @@
 // What an fshim_index handle holds: the Faiss index plus the state of the shim's own search paths.
 #pragma once
+#include "flat_int8.h"
 #include "scratch.h"
 
 #include <faiss/Index.h>
@@ -21,4 +22,6 @@ struct fshim_index {
     mutable std::shared_mutex ef_mutex;
     /// Working memory of the shim's own search loops, reused across calls.
     mutable stasis_shim::ScratchPool scratch;
+    /// Flat inner-product batches: the gallery's 8-bit copy (flat_int8.cpp), built on first use.
+    mutable stasis_shim::Int8Cache int8;
 };

@@ -40,10 +40,13 @@ public:
         }
     }
 
-    /// Writes the best `count` results best first; missing ones get label -1 and score -inf.
+    /// Writes the best `count` results best first, equal scores by ascending label (so the order
+    /// does not depend on the heap's history); missing ones get label -1 and score -inf.
     /// Consumes the heap.
     void write(size_t count, float* scores, int64_t* labels) {
-        std::sort_heap(heap_.begin(), heap_.end(), WorstOnTop());  // best first
+        std::sort(heap_.begin(), heap_.end(), [](const ScoredLabel& a, const ScoredLabel& b) {
+            return a.first > b.first || (a.first == b.first && a.second < b.second);
+        });
         for (size_t j = 0; j < count; j++) {
             if (j < heap_.size()) {
                 scores[j] = heap_[j].first;
