@@ -86,6 +86,35 @@ STASIS_AVX2 void score_tile(const uint8_t* codes, size_t stride, const int8_t* t
     }
 }
 
+/// score_tile for one query (a single-query search reads a quarter of the float rows' bytes).
+STASIS_AVX2 void score_tile1(const uint8_t* codes, const int8_t* tile, size_t padded_dim, int32_t* out) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, b0 = a0, b1 = a0;
+    size_t j = 0;
+    // Two groups per step: two independent chains per half of the tile.
+    for (; j + 8 <= padded_dim; j += 8, tile += 128) {
+        int32_t g0, g1;
+        __builtin_memcpy(&g0, codes + j, 4);
+        __builtin_memcpy(&g1, codes + j + 4, 4);
+        const __m256i q0 = _mm256_set1_epi32(g0), q1 = _mm256_set1_epi32(g1);
+        const __m256i* t = reinterpret_cast<const __m256i*>(tile);
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, _mm256_loadu_si256(t)), ones));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, _mm256_loadu_si256(t + 1)), ones));
+        b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, _mm256_loadu_si256(t + 2)), ones));
+        b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, _mm256_loadu_si256(t + 3)), ones));
+    }
+    if (j < padded_dim) {
+        int32_t g0;
+        __builtin_memcpy(&g0, codes + j, 4);
+        const __m256i q0 = _mm256_set1_epi32(g0);
+        const __m256i* t = reinterpret_cast<const __m256i*>(tile);
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, _mm256_loadu_si256(t)), ones));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, _mm256_loadu_si256(t + 1)), ones));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_add_epi32(a0, b0));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), _mm256_add_epi32(a1, b1));
+}
+
 /// Bounds on one query's rescored scores against one tile: a = (dot - 64 * code sum) * s_q * s_x,
 /// beta = |q| |e| + |f| |s_x c| per row; writes a - beta - slack and a + beta + slack, and
 /// returns a bit per row whose upper end reaches `cutoff`.
@@ -211,9 +240,76 @@ void rescore(const KernelTable& kernels, const float* query, const std::vector<c
     std::copy_n(tail, count - i, out + i);
 }
 
+/// One row's codes and the sums its bounds come from.
+struct RowCodes {
+    float scale = 1;
+    int32_t code_sum = 0;
+    int64_t code_squares = 0;  // sum c_j^2, exact
+    float error_squares = 0;   // sum e_j^2, float (see extend for its rounding allowance)
+    float row_squares = 0;     // sum x_j^2, float
+};
+
+/// Codes of row x (d floats) into its lane of a tile (`lane`: the row's first 4 bytes; groups
+/// of 4 codes are 64 bytes apart). Eight values per step; e = x - s c is one fused rounding.
+STASIS_AVX2 RowCodes quantise_row(const float* x, size_t d, int8_t* lane) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 largest8 = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j + 8 <= d; j += 8) largest8 = _mm256_max_ps(largest8, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, largest8);
+    float largest = 0;
+    for (float v : lanes) largest = std::max(largest, v);
+    for (size_t t = j; t < d; t++) largest = std::max(largest, std::fabs(x[t]));
+
+    RowCodes row;
+    row.scale = largest > 0 ? largest / 127.0f : 1.0f;
+    const __m256 scale = _mm256_set1_ps(row.scale);
+    const __m256i top = _mm256_set1_epi32(127), bottom = _mm256_set1_epi32(-127);
+    __m256i sums = _mm256_setzero_si256(), squares = _mm256_setzero_si256();
+    __m256 errors = _mm256_setzero_ps(), norms = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= d; j += 8) {
+        const __m256 v = _mm256_loadu_ps(x + j);
+        // Division, not a reciprocal: the same codes as the scalar tail below.
+        __m256i code = _mm256_cvtps_epi32(_mm256_div_ps(v, scale));  // nearest, ties to even
+        code = _mm256_max_epi32(bottom, _mm256_min_epi32(top, code));
+        const __m256 level = _mm256_cvtepi32_ps(code);
+        const __m256 error = _mm256_fnmadd_ps(scale, level, v);
+        errors = _mm256_fmadd_ps(error, error, errors);
+        norms = _mm256_fmadd_ps(v, v, norms);
+        sums = _mm256_add_epi32(sums, code);
+        squares = _mm256_add_epi32(squares, _mm256_mullo_epi32(code, code));
+        // 8 int32 -> 8 int8 in order: packs work per 128-bit half, so gather the halves first.
+        const __m128i lo = _mm256_castsi256_si128(code), hi = _mm256_extracti128_si256(code, 1);
+        const __m128i bytes = _mm_packs_epi16(_mm_packs_epi32(lo, hi), _mm_setzero_si128());
+        const int32_t first = _mm_cvtsi128_si32(bytes), second = _mm_extract_epi32(bytes, 1);
+        __builtin_memcpy(lane + (j / 4) * 64, &first, 4);
+        __builtin_memcpy(lane + (j / 4 + 1) * 64, &second, 4);
+    }
+    alignas(32) int32_t ints[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ints), sums);
+    for (int32_t v : ints) row.code_sum += v;
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ints), squares);
+    for (int32_t v : ints) row.code_squares += v;
+    _mm256_store_ps(lanes, errors);
+    for (float v : lanes) row.error_squares += v;
+    _mm256_store_ps(lanes, norms);
+    for (float v : lanes) row.row_squares += v;
+    for (; j < d; j++) {
+        const int code = std::min(127, std::max(-127, int(std::nearbyint(x[j] / row.scale))));
+        lane[(j / 4) * 64 + (j % 4)] = int8_t(code);
+        const float error = std::fma(-row.scale, float(code), x[j]);
+        row.error_squares = std::fma(error, error, row.error_squares);
+        row.row_squares = std::fma(x[j], x[j], row.row_squares);
+        row.code_sum += code;
+        row.code_squares += code * code;
+    }
+    return row;
+}
+
 }  // namespace
 
-void Int8Gallery::extend(const float* data, size_t ntotal, size_t d) {
+void Int8Gallery::extend(const float* data, size_t ntotal, size_t d, int threads) {
     if (count_ == 0) {
         dim_ = d;
         padded_ = (d + 3) / 4 * 4;
@@ -225,49 +321,48 @@ void Int8Gallery::extend(const float* data, size_t ntotal, size_t d) {
     sums_.resize(tiles * tile_rows, 0);
     error_norms_.resize(tiles * tile_rows, 0.0f);
     dequantised_norms_.resize(tiles * tile_rows, 0.0f);
-    for (size_t r = count_; r < ntotal; r++) {
-        const float* x = data + r * d;
-        float largest = 0;
-        for (size_t j = 0; j < d; j++) largest = std::max(largest, std::fabs(x[j]));
-        const float scale = largest > 0 ? largest / 127.0f : 1.0f;
-        int8_t* base = codes_.data() + (r / tile_rows) * tile_rows * padded_ + (r % tile_rows) * 4;
-        double norm2 = 0, error2 = 0, dequantised2 = 0;
-        int32_t sum = 0;
-        for (size_t j = 0; j < d; j++) {
-            const float level = std::min(127.0f, std::max(-127.0f, std::nearbyint(x[j] / scale)));
-            const int code = int(level);
-            base[(j / 4) * tile_rows * 4 + (j % 4)] = int8_t(code);
-            sum += code;
-            const double dequantised = double(scale) * double(code);  // exact in double
-            const double error = double(x[j]) - dequantised;
-            norm2 += double(x[j]) * double(x[j]);
-            error2 += error * error;
-            dequantised2 += dequantised * dequantised;
+    // Float sums of squares over d terms (8 lanes, then the lanes, then a scalar tail): relative
+    // error below (d + 16) u; the norms get twice that (and sqrt's rounding) on top, so the
+    // bounds built from them stay bounds.
+    const double allowance = 1 + double(d + 64) * 2 * unit_roundoff;
+    std::mutex maxima;
+    // Rows are independent (each owns its bytes of a tile); only the three maxima are shared.
+    parallel_chunks(int64_t(ntotal - count_), threads, [&](int64_t begin, int64_t end) {
+        double row_max = 0, error_max = 0, dequantised_max = 0;
+        for (size_t r = count_ + size_t(begin); r < count_ + size_t(end); r++) {
+            int8_t* lane = codes_.data() + (r / tile_rows) * tile_rows * padded_ + (r % tile_rows) * 4;
+            const RowCodes row = quantise_row(data + r * d, d, lane);
+            const double error = std::sqrt(double(row.error_squares)) * allowance;
+            const double dequantised = double(row.scale) * std::sqrt(double(row.code_squares)) * (1 + 1e-12);
+            scales_[r] = row.scale;
+            sums_[r] = row.code_sum;
+            error_norms_[r] = round_up(error);
+            dequantised_norms_[r] = round_up(dequantised);
+            row_max = std::max(row_max, std::sqrt(double(row.row_squares)) * allowance);
+            error_max = std::max(error_max, error);
+            dequantised_max = std::max(dequantised_max, dequantised);
         }
-        scales_[r] = scale;
-        sums_[r] = sum;
-        error_norms_[r] = round_up(std::sqrt(error2) * (1 + 1e-9));
-        dequantised_norms_[r] = round_up(std::sqrt(dequantised2) * (1 + 1e-9));
-        max_row_norm_ = std::max(max_row_norm_, std::sqrt(norm2));
-        max_error_norm_ = std::max(max_error_norm_, std::sqrt(error2));
-        max_dequantised_norm_ = std::max(max_dequantised_norm_, std::sqrt(dequantised2));
-    }
+        std::lock_guard<std::mutex> lock(maxima);
+        max_row_norm_ = std::max(max_row_norm_, row_max);
+        max_error_norm_ = std::max(max_error_norm_, error_max);
+        max_dequantised_norm_ = std::max(max_dequantised_norm_, dequantised_max);
+    });
     count_ = ntotal;
 }
 
-const Int8Gallery& Int8Cache::current(const faiss::IndexFlat& index) {
+const Int8Gallery& Int8Cache::current(const faiss::IndexFlat& index, int threads) {
     std::lock_guard<std::mutex> lock(mutex_);
     const size_t ntotal = size_t(index.ntotal);
-    if (gallery_.rows() < ntotal) gallery_.extend(index.get_xb(), ntotal, size_t(index.d));
+    if (gallery_.rows() < ntotal) gallery_.extend(index.get_xb(), ntotal, size_t(index.d), threads);
     return gallery_;
 }
 
-bool flat_int8_applies(const faiss::IndexFlat& index, const KernelTable& kernels, int64_t n, int64_t k) {
+bool flat_int8_applies(const faiss::IndexFlat& index, const KernelTable& kernels, int64_t k) {
     if (index.metric_type != faiss::METRIC_INNER_PRODUCT) return false;
     if (kernels.name[0] == 'p') return false;  // portable: no AVX2
-    // Small galleries or batches: the copy and the second pass cost more than BLAS; a k near
-    // the gallery's size leaves little for the 8-bit pass to rule out.
-    return n >= min_batch && index.ntotal >= int64_t(min_rows) && k * 16 <= index.ntotal;
+    // Small galleries: the copy and the second pass gain little; a k near the gallery's size
+    // leaves little for the 8-bit pass to rule out.
+    return index.ntotal >= int64_t(min_rows) && k * 16 <= index.ntotal;
 }
 
 void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery, const KernelTable& kernels,
@@ -303,7 +398,8 @@ void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery,
                 const size_t live = std::min(tile_rows, ntotal - r0);
                 const unsigned live_mask = live == tile_rows ? 0xFFFFu : (1u << live) - 1;
                 for (size_t g = 0; g < qn; g += 4) {
-                    score_tile(codes.data() + g * padded, padded, tile, padded, dots);
+                    if (g + 1 == qn) score_tile1(codes.data() + g * padded, tile, padded, dots);
+                    else score_tile(codes.data() + g * padded, padded, tile, padded, dots);
                     for (size_t i = g; i < std::min(g + 4, qn); i++) {
                         QueryState& state = states[i];
                         unsigned mask = bound_tile(dots + (i - g) * tile_rows, gallery, r0, state.bounds, state.cutoff,

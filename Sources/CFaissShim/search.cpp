@@ -7,9 +7,9 @@
 //  - IVF batches: one BLAS product for the coarse scores first (BLAS's pool), then the scans.
 //  - Filtered Flat batches (removed slots, version restriction): blocked BLAS products, then the
 //    filter while keeping the top k (flat_blas_filtered.cpp), on BLAS's pool.
-//  - Flat inner-product batches on AVX2 (galleries of 4,096 rows and up, k at most a sixteenth of
-//    them, filtered or not): an 8-bit pass over every row, then float scores for the rows near
-//    each query's k best, on the shim's threads (flat_int8.cpp); no BLAS call.
+//  - Flat inner-product searches on AVX2 (galleries of 4,096 rows and up, k at most a sixteenth
+//    of them, any batch, filtered or not): an 8-bit pass over every row, then float scores for
+//    the rows near each query's k best, on the shim's threads (flat_int8.cpp); no BLAS call.
 //  - Other unfiltered Flat batches: blocked BLAS products on BLAS's pool (`threads` threads, see
 //    fshim_set_blas_threads), each block's top-k pass on the shim's threads (flat_blas.cpp).
 //  - Other IVF codecs, and Faiss's own path: OpenMP runs one thread around BLAS work:
@@ -139,16 +139,17 @@ bool own_search(const fshim_index* index, int64_t n, const float* x, int64_t k, 
             // Below this batch size Faiss skips BLAS for its scalar loop; above it BLAS wins.
             auto* flat = dynamic_cast<const faiss::IndexFlat*>(&base);
             if (!flat) return false;
+            // The 8-bit pass with float rescoring where it applies (twice BLAS's products per
+            // cycle for batches, a quarter of the bytes for single queries).
+            if (stasis_shim::flat_int8_applies(*flat, kernels, k)) {
+                stasis_shim::flat_int8_search(*flat, index->int8.current(*flat, threads), kernels, n, x, k, filter,
+                                              scores, labels, threads);
+                return true;
+            }
             if (n >= faiss::distance_compute_blas_threshold) {
-                // The 8-bit pass with float rescoring where it applies (twice BLAS's rate);
-                // else unfiltered: BLAS blocks with a parallel top-k pass (Faiss's pass is one
-                // scalar thread); filtered: BLAS blocks too (Faiss would use its scalar loop).
+                // Unfiltered: BLAS blocks with a parallel top-k pass (Faiss's pass is one scalar
+                // thread); filtered: BLAS blocks too (Faiss would use its scalar loop).
                 if (flat->metric_type != faiss::METRIC_INNER_PRODUCT) return false;
-                if (stasis_shim::flat_int8_applies(*flat, kernels, n, k)) {
-                    stasis_shim::flat_int8_search(*flat, index->int8.current(*flat), kernels, n, x, k, filter,
-                                                  scores, labels, threads);
-                    return true;
-                }
                 if (!filter) {
                     stasis_shim::flat_blas_search(*flat, n, x, k, scores, labels, threads);
                     return true;

@@ -3,10 +3,11 @@ import Foundation
 import Testing
 @testable import StasisCore
 
-/// Flat inner-product batches through the gallery's 8-bit copy (flat_int8.cpp: an integer pass
+/// Flat inner-product searches through the gallery's 8-bit copy (flat_int8.cpp: an integer pass
 /// over every row, float scores for the rows its error bound cannot rule out) against Faiss's
-/// own float search of the same index. The path serves batches of 20 queries and more, galleries
-/// of 4,096 rows and more and k up to a sixteenth of the gallery, on AVX2.
+/// own float search of the same index. The path serves any batch size (one query has its own
+/// kernel; two or three share the four-query one), galleries of 4,096 rows and more and k up to
+/// a sixteenth of the gallery, on AVX2.
 @Suite struct FlatInt8SearchTests {
     static func index(_ values: [Float], count: Int, dimension: Int) throws -> FaissIndex {
         let index = try FaissIndex(dimension: dimension, factory: "Flat")
@@ -42,7 +43,8 @@ import Testing
     // Galleries at the 4,096-row threshold and with a partial last tile of 16 rows; dimensions
     // that are not a multiple of the kernel's 4-byte groups; k at the sixteenth-of-gallery limit.
     @Test(arguments: [(4_096, 30, 20, 1), (9_001, 100, 45, 10), (9_001, 7, 33, 5), (20_000, 384, 70, 50),
-                      (4_096, 64, 25, 256)])
+                      (4_096, 64, 25, 256), (5_000, 96, 1, 10), (5_000, 96, 2, 10), (5_000, 33, 3, 4),
+                      (6_000, 384, 1, 1), (6_000, 20, 5, 10)])
     func matchesFaissUpToTies(count: Int, dimension: Int, queries: Int, k: Int) throws {
         let all = TestVectors.clustered(count: count + queries, dimension: dimension, seed: UInt64(count + dimension))
         let index = try Self.index(Array(all[..<(count * dimension)]), count: count, dimension: dimension)
@@ -129,6 +131,22 @@ import Testing
                     #expect(unfiltered.scores[j] == filtered.scores[i])
                 }
             }
+        }
+    }
+
+    /// A query's scores do not depend on the batch it comes in: one at a time (the one-query
+    /// kernel) and in a batch of 40 give the same scores bit for bit.
+    @Test func singleQueriesScoreLikeBatches() throws {
+        let d = 100, count = 7_000, queries = 40
+        let all = TestVectors.clustered(count: count + queries, dimension: d, seed: 31)
+        let index = try Self.index(Array(all[..<(count * d)]), count: count, dimension: d)
+        let q = try Self.queries(Array(all[(count * d)...]), count: queries, dimension: d)
+        let batch = try index.search(q, k: 10, options: SearchOptions(), filter: nil)
+        for i in [0, 17, 39] {
+            let one = try Self.queries(Array(all[((count + i) * d)..<((count + i + 1) * d)]), count: 1, dimension: d)
+            let r = try index.search(one, k: 10, options: SearchOptions(), filter: nil)
+            #expect(r.labels == Array(batch.labels[(i * 10)..<(i * 10 + 10)]))
+            #expect(r.scores == Array(batch.scores[(i * 10)..<(i * 10 + 10)]))
         }
     }
 

@@ -439,7 +439,7 @@ static void test_thread_local_errors(void) {
     CHECK(strstr(stasis_last_error(), "dimension") != NULL);
 }
 
-/* Flat batches (40 queries, 6,000 rows) give the exact top k: against a float64 scan here, with
+/* Flat searches (40 queries, then single ones; 6,000 rows) give the exact top k: against a float64 scan here, with
  * the SIMD kernels (the 8-bit pass plus float rescoring on AVX2) and with the portable ones (BLAS). */
 static void check_flat_batch_exact(const stasis_index* index, const float* rows, const int64_t* ids, int64_t n,
                                    const float* queries, int64_t nq) {
@@ -492,6 +492,7 @@ static void test_flat_batch_exact(void) {
     CHECK(stasis_index_create(DIM, "Flat", &index) == STASIS_OK);
     CHECK(stasis_index_add(index, n, DIM, rows, ids, 1) == STASIS_OK);
     check_flat_batch_exact(index, rows, ids, n, rows + n * DIM, nq);
+    for (int64_t q = 0; q < 3; q++) check_flat_batch_exact(index, rows, ids, n, rows + (n + q) * DIM, 1);
     stasis_set_portable_kernels(1);
     check_flat_batch_exact(index, rows, ids, n, rows + n * DIM, nq);
     stasis_set_portable_kernels(0);

@@ -404,6 +404,11 @@ def test_flat_batches_are_exact(dim):
     index = stasis.Index(dim, "Flat")
     index.add(gallery, ids, version=1)
     _expect_exact(index.search(queries, 10), _exact_top_k(gallery, ids, queries, 10))
+    singles = [index.search(queries[i : i + 1], 10) for i in range(5)]  # the one-query kernel
+    _expect_exact(
+        (np.vstack([r[0] for r in singles]), np.vstack([r[1] for r in singles])),
+        _exact_top_k(gallery, ids, queries[:5], 10),
+    )
 
     # Removals and a second version: the filtered batch path, with the same exactness.
     removed = ids[::3]

@@ -21,9 +21,9 @@ public:
     /// Rows per tile: the kernel scores four queries against one tile.
     static constexpr size_t tile_rows = 16;
 
-    /// Quantises rows [rows(), ntotal) of `data` (ntotal x d floats) and appends them.
-    /// Not thread-safe; Int8Cache serialises it.
-    void extend(const float* data, size_t ntotal, size_t d);
+    /// Quantises rows [rows(), ntotal) of `data` (ntotal x d floats) on up to `threads` threads
+    /// and appends them. Not thread-safe; Int8Cache serialises it.
+    void extend(const float* data, size_t ntotal, size_t d, int threads);
 
     size_t rows() const { return count_; }
     size_t dim() const { return dim_; }
@@ -61,21 +61,20 @@ public:
     /// The copy covering all of `index`'s rows. The reference stays valid until the next call
     /// that has to extend it; the library's index lock keeps adds (the only thing that grows
     /// a Flat gallery) away from searches, so a search's copy does not change under it.
-    const Int8Gallery& current(const faiss::IndexFlat& index);
+    const Int8Gallery& current(const faiss::IndexFlat& index, int threads);
 
 private:
     std::mutex mutex_;
     Int8Gallery gallery_;
 };
 
-/// Smallest batch and gallery the 8-bit path serves (smaller batches take the per-query scan, as
-/// in Faiss, whose BLAS threshold this is; smaller galleries gain little over BLAS).
-constexpr int64_t min_batch = 20;
+/// Smallest gallery the 8-bit path serves (below it BLAS or the float scan is about as fast).
 constexpr size_t min_rows = 4096;
 
-/// Whether the 8-bit path serves this batch: inner product, kernels with AVX2, a gallery and a
-/// batch large enough to pay for the copy, and k at most a sixteenth of the gallery.
-bool flat_int8_applies(const faiss::IndexFlat& index, const KernelTable& kernels, int64_t n, int64_t k);
+/// Whether the 8-bit path serves searches of `index` with this k: inner product, kernels with
+/// AVX2, a gallery of min_rows or more, and k at most a sixteenth of it. Any batch size: a
+/// single query reads a quarter of the float rows' bytes.
+bool flat_int8_applies(const faiss::IndexFlat& index, const KernelTable& kernels, int64_t k);
 
 /// Top k of n queries by inner product among the rows `filter` admits (null: all), exactly as a
 /// float scan would rank them (scores from kernels.ip4; equal scores keep the lower row first).
