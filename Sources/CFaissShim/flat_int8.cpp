@@ -35,9 +35,9 @@ namespace stasis_shim {
 namespace {
 
 constexpr size_t tile_rows = Int8Gallery::tile_rows;
-/// Queries one thread carries through the whole gallery at a time: 64 x 384 code bytes stay in
-/// L1/L2 while each 6 KiB tile of rows is read once for all of them.
-constexpr int64_t query_block = 64;
+/// Most queries one thread carries through the whole gallery at a time: 64 x 384 code bytes stay
+/// in L1/L2 while each 6 KiB tile of rows is read once for all of them.
+constexpr int64_t max_query_block = 64;
 /// The query's codes are offset by 64 so vpmaddubsw's unsigned operand holds them.
 constexpr int query_offset = 64;
 constexpr double unit_roundoff = 1.0 / 16777216.0;  // 2^-24, float
@@ -372,6 +372,10 @@ void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery,
     const size_t kk = size_t(k);
     const size_t tiles = (ntotal + tile_rows - 1) / tile_rows;
     const float* rows = index.get_xb();
+    // Blocks of up to 64 queries, but small batches still give every thread a block (in
+    // multiples of the kernel's four queries).
+    const int64_t per_thread = (n + std::max(threads, 1) - 1) / std::max(threads, 1);
+    const int64_t query_block = std::min(max_query_block, std::max<int64_t>(4, (per_thread + 3) / 4 * 4));
     const int64_t blocks = (n + query_block - 1) / query_block;
     parallel_chunks(blocks, threads, [&](int64_t first, int64_t last) {
         std::vector<uint8_t> codes(size_t(query_block) * padded);
