@@ -228,6 +228,13 @@ inline void set_portable_kernels(bool portable) {
 /** Kernels operations starting now will use: "avx512", "avx2" or "portable". Thread-safe. */
 inline std::string kernel_name() { return stasis_kernel_name(); }
 
+/** Allows (true, the default) or stops Flat searches through an 8-bit copy of the vectors
+ *  (stasis_set_flat_prefilter: exact results, a quarter of the vectors' memory). Thread-safe. */
+inline void set_flat_prefilter(bool enabled) { detail::check(stasis_set_flat_prefilter(enabled ? 1 : 0)); }
+
+/** Whether Flat searches may use 8-bit copies (stasis_flat_prefilter_enabled). Thread-safe. */
+inline bool flat_prefilter_enabled() noexcept { return stasis_flat_prefilter_enabled() != 0; }
+
 /* ------------------------------------------------------------------------------------------ */
 /* Options: the C structs with their defaults already set                                     */
 /* ------------------------------------------------------------------------------------------ */

@@ -25,7 +25,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 
@@ -350,16 +352,40 @@ void Int8Gallery::extend(const float* data, size_t ntotal, size_t d, int threads
     count_ = ntotal;
 }
 
-const Int8Gallery& Int8Cache::current(const faiss::IndexFlat& index, int threads) {
+std::shared_ptr<const Int8Gallery> Int8Cache::current(const faiss::IndexFlat& index, int threads) {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!gallery_) gallery_ = std::make_shared<Int8Gallery>();
     const size_t ntotal = size_t(index.ntotal);
-    if (gallery_.rows() < ntotal) gallery_.extend(index.get_xb(), ntotal, size_t(index.d), threads);
+    if (gallery_->rows() < ntotal) gallery_->extend(index.get_xb(), ntotal, size_t(index.d), threads);
     return gallery_;
 }
 
+void Int8Cache::release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    gallery_.reset();
+}
+
+namespace {
+
+bool prefilter_by_environment() {
+    const char* value = std::getenv("STASIS_FLAT_PREFILTER");
+    return !(value && value[0] == '0' && value[1] == '\0');
+}
+
+std::atomic<bool>& prefilter_switch() {
+    static std::atomic<bool> enabled{prefilter_by_environment()};
+    return enabled;
+}
+
+}  // namespace
+
+bool flat_prefilter_enabled() { return prefilter_switch().load(std::memory_order_acquire); }
+
+void set_flat_prefilter(bool enabled) { prefilter_switch().store(enabled, std::memory_order_release); }
+
 bool flat_int8_applies(const faiss::IndexFlat& index, const KernelTable& kernels, int64_t k) {
     if (index.metric_type != faiss::METRIC_INNER_PRODUCT) return false;
-    if (kernels.name[0] == 'p') return false;  // portable: no AVX2
+    if (kernels.name[0] == 'p' || !flat_prefilter_enabled()) return false;  // portable: no AVX2
     // Small galleries: the copy and the second pass gain little; a k near the gallery's size
     // leaves little for the 8-bit pass to rule out.
     return index.ntotal >= int64_t(min_rows) && k * 16 <= index.ntotal;

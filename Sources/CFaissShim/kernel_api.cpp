@@ -1,6 +1,7 @@
-// C entry points for the kernel switch and the kernel test hooks (see include/faiss_shim.h).
+// C entry points for the kernel and Flat prefilter switches and the kernel test hooks (see include/faiss_shim.h).
 #include "faiss_shim.h"
 
+#include "internal/flat_int8.h"
 #include "internal/kernels.h"
 
 extern "C" {
@@ -8,6 +9,10 @@ extern "C" {
 void fshim_set_portable_kernels(int portable) { stasis_shim::set_portable_kernels(portable != 0); }
 
 const char* fshim_kernel_name(void) { return stasis_shim::active_kernels().name; }
+
+void fshim_set_flat_prefilter(int enabled) { stasis_shim::set_flat_prefilter(enabled != 0); }
+
+int fshim_flat_prefilter_enabled(void) { return stasis_shim::flat_prefilter_enabled() ? 1 : 0; }
 
 int fshim_kernel_available(int variant) {
     if (variant < 0 || variant > 2) return 0;

@@ -142,10 +142,12 @@ bool own_search(const fshim_index* index, int64_t n, const float* x, int64_t k, 
             // The 8-bit pass with float rescoring where it applies (twice BLAS's products per
             // cycle for batches, a quarter of the bytes for single queries).
             if (stasis_shim::flat_int8_applies(*flat, kernels, k)) {
-                stasis_shim::flat_int8_search(*flat, index->int8.current(*flat, threads), kernels, n, x, k, filter,
-                                              scores, labels, threads);
+                const auto gallery = index->int8.current(*flat, threads);
+                stasis_shim::flat_int8_search(*flat, *gallery, kernels, n, x, k, filter, scores, labels, threads);
                 return true;
             }
+            // Switched off: the copy goes with the index's next search.
+            if (!stasis_shim::flat_prefilter_enabled()) index->int8.release();
             if (n >= faiss::distance_compute_blas_threshold) {
                 // Unfiltered: BLAS blocks with a parallel top-k pass (Faiss's pass is one scalar
                 // thread); filtered: BLAS blocks too (Faiss would use its scalar loop).

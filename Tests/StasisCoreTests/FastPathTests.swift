@@ -209,6 +209,25 @@ import Testing
 /// Tests that switch the process-wide kernel choice: one at a time, and (scripts/test.sh) in a
 /// process of their own, since a flip in the middle of another suite's search changes its results.
 @Suite(.serialized) struct PortableKernelTests {
+    /// The Flat prefilter switch (process-wide, so it lives in this serialized suite, which
+    /// scripts/test.sh runs in its own process): off takes the float path, on the 8-bit pass;
+    /// both match Faiss up to ties and give the same scores on one thread and several.
+    @Test func flatPrefilterSwitch() throws {
+        let f = try FastPathTests.fixture("Flat", count: 6_000, queries: 30)
+        let faiss = try FastPathTests.search(f, k: 10, options: SearchOptions(), faissOnly: true)
+        #expect(Kernels.flatPrefilter)
+        let on = try FastPathTests.search(f, k: 10, options: SearchOptions())
+        Kernels.flatPrefilter = false
+        defer { Kernels.flatPrefilter = true }
+        #expect(!Kernels.flatPrefilter)
+        let off = try FastPathTests.search(f, k: 10, options: SearchOptions())
+        Kernels.flatPrefilter = true
+        let again = try FastPathTests.search(f, k: 10, options: SearchOptions())
+        FastPathTests.expectSameUpToTies(on, faiss)
+        FastPathTests.expectSameUpToTies(off, faiss)
+        #expect(again.scores == on.scores && again.labels == on.labels)
+    }
+
     @Test func portableAndSimdPathsAgree() throws {
         for factory in ["Flat", "IVF32,Flat", "IVF32,SQ8", "HNSW16", "HNSW16,SQ8"] {
             let f = try FastPathTests.fixture(factory, queries: 100)

@@ -496,6 +496,13 @@ static void test_flat_batch_exact(void) {
     stasis_set_portable_kernels(1);
     check_flat_batch_exact(index, rows, ids, n, rows + n * DIM, nq);
     stasis_set_portable_kernels(0);
+    /* The prefilter switched off (float path, copy freed), then on again. */
+    CHECK(stasis_flat_prefilter_enabled() == 1);
+    CHECK(stasis_set_flat_prefilter(0) == STASIS_OK && stasis_flat_prefilter_enabled() == 0);
+    check_flat_batch_exact(index, rows, ids, n, rows + n * DIM, nq);
+    check_flat_batch_exact(index, rows, ids, n, rows + n * DIM, 1);
+    CHECK(stasis_set_flat_prefilter(1) == STASIS_OK && stasis_flat_prefilter_enabled() == 1);
+    check_flat_batch_exact(index, rows, ids, n, rows + n * DIM, nq);
     stasis_index_free(index);
     free(ids);
     free(rows);

@@ -173,6 +173,12 @@ static void r_portable(void) {
     CHECK(stasis_set_portable_kernels(7) == STASIS_OK && strcmp(stasis_kernel_name(), "portable") == 0);
     CHECK(stasis_set_portable_kernels(0) == STASIS_OK);
 }
+/* Any int is a valid switch value: nonzero allows, 0 stops. */
+static void r_flat_prefilter(void) {
+    CHECK(stasis_set_flat_prefilter(-3) == STASIS_OK && stasis_flat_prefilter_enabled() == 1);
+    CHECK(stasis_set_flat_prefilter(0) == STASIS_OK && stasis_flat_prefilter_enabled() == 0);
+    CHECK(stasis_set_flat_prefilter(INT32_MAX) == STASIS_OK && stasis_flat_prefilter_enabled() == 1);
+}
 
 static void r_index_create(void) {
     stasis_index* out = (stasis_index*)1;
@@ -830,6 +836,7 @@ static const sweep_row rows[] = {
     {"stasis_string_free stasis_index_free stasis_space_free stasis_encoder_free stasis_report_free "
      "stasis_adapter_free stasis_gallery_free stasis_backfill_plan_free", r_frees},
     {"stasis_set_portable_kernels", r_portable},
+    {"stasis_set_flat_prefilter stasis_flat_prefilter_enabled", r_flat_prefilter},
     {"stasis_index_create", r_index_create},
     {"stasis_index_train", r_index_train},
     {"stasis_index_is_trained", r_index_is_trained},

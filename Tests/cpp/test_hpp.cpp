@@ -88,6 +88,10 @@ void test_library() {
     stasis::set_num_threads(0);
     CHECK(stasis::num_threads() >= 1);
     CHECK(!stasis::kernel_name().empty());
+    stasis::set_flat_prefilter(false);
+    CHECK(!stasis::flat_prefilter_enabled());
+    stasis::set_flat_prefilter(true);
+    CHECK(stasis::flat_prefilter_enabled());
     stasis::Error error(STASIS_ERROR_NOT_FOUND, "");
     CHECK(std::string(error.what()) == "not found");  // an empty message falls back to the status text
 }

@@ -420,3 +420,25 @@ def test_flat_batches_are_exact(dim):
     v2 = np.zeros(n, bool)
     v2[1::3] = True
     _expect_exact(index.search(queries, 10, version=2), _exact_top_k(gallery[v2], ids[v2], queries, 10))
+
+
+def test_flat_prefilter_switch():
+    # Off: Flat searches take the float path and the copy is freed; on again: the 8-bit pass.
+    # Exact either way, and the switch reports its state.
+    n, dim = 6000, 64
+    x = vectors(n + 20, seed=5, dim=dim)
+    ids = np.arange(n, dtype=np.int64)
+    index = stasis.Index(dim, "Flat")
+    index.add(x[:n], ids, version=1)
+    truth = _exact_top_k(x[:n], ids, x[n:], 10)
+    assert stasis.flat_prefilter_enabled()
+    try:
+        _expect_exact(index.search(x[n:], 10), truth)
+        stasis.set_flat_prefilter(False)
+        assert not stasis.flat_prefilter_enabled()
+        _expect_exact(index.search(x[n:], 10), truth)
+        _expect_exact(index.search(x[n : n + 1], 10), (truth[0][:1], truth[1][:1]))
+    finally:
+        stasis.set_flat_prefilter(True)
+    assert stasis.flat_prefilter_enabled()
+    _expect_exact(index.search(x[n:], 10), truth)

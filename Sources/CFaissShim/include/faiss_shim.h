@@ -131,6 +131,12 @@ int fshim_num_procs(void);
 void fshim_set_portable_kernels(int portable);
 /// Kernels operations use now: "avx512", "avx2" or "portable". Static storage. Thread-safe.
 const char* fshim_kernel_name(void);
+/// Allows (nonzero) or stops (0) Flat searches through an 8-bit copy of the rows (flat_int8.cpp);
+/// stopping frees each index's copy at its next search. Initial state: on, unless
+/// STASIS_FLAT_PREFILTER is "0". Thread-safe.
+void fshim_set_flat_prefilter(int enabled);
+/// 1 when Flat searches may use 8-bit copies, else 0. Thread-safe.
+int fshim_flat_prefilter_enabled(void);
 
 /// Test hooks: kernel variants are 0 portable, 1 AVX2+FMA, 2 AVX-512.
 /// 1 when this CPU and OS can run `variant`, else 0.

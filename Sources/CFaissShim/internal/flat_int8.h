@@ -9,6 +9,7 @@
 #include <faiss/IndexFlat.h>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -54,19 +55,27 @@ private:
     double max_error_norm_ = 0, max_dequantised_norm_ = 0, max_row_norm_ = 0;
 };
 
-/// The copy an index keeps for its batches, built on the first batch that wants it and extended
-/// after adds. Thread-safe: concurrent searches share one copy.
+/// The copy an index keeps for its searches, built by the first search that wants it and
+/// extended after adds. Thread-safe: concurrent searches share one copy.
 class Int8Cache {
 public:
-    /// The copy covering all of `index`'s rows. The reference stays valid until the next call
-    /// that has to extend it; the library's index lock keeps adds (the only thing that grows
-    /// a Flat gallery) away from searches, so a search's copy does not change under it.
-    const Int8Gallery& current(const faiss::IndexFlat& index, int threads);
+    /// The copy covering all of `index`'s rows. A search keeps its copy alive through the
+    /// pointer even if release() runs meanwhile. Extending happens in place: the library's index
+    /// lock keeps adds (the only thing that grows a Flat gallery) away from searches, so no
+    /// search is reading when the next one extends.
+    std::shared_ptr<const Int8Gallery> current(const faiss::IndexFlat& index, int threads);
+    /// Drops the copy (its memory goes when the last search using it ends).
+    void release();
 
 private:
     std::mutex mutex_;
-    Int8Gallery gallery_;
+    std::shared_ptr<Int8Gallery> gallery_;
 };
+
+/// Whether searches may use (and build) 8-bit copies: process-wide, on unless the environment
+/// had STASIS_FLAT_PREFILTER=0 or set_flat_prefilter(false) was called. Thread-safe.
+bool flat_prefilter_enabled();
+void set_flat_prefilter(bool enabled);
 
 /// Smallest gallery the 8-bit path serves (below it BLAS or the float scan is about as fast).
 constexpr size_t min_rows = 4096;

@@ -16,4 +16,13 @@ public enum Kernels {
     /// Forces the portable kernels (`true`) or returns to the best the CPU runs (`false`).
     /// The environment variable STASIS_PORTABLE_KERNELS=1 sets the initial state.
     public static func setPortable(_ portable: Bool) { fshim_set_portable_kernels(portable ? 1 : 0) }
+
+    /// Whether Flat searches on AVX2 go through an 8-bit copy of the index's rows (a quarter of
+    /// their size, built by the first search, exact results; docs/design.md). On by default;
+    /// STASIS_FLAT_PREFILTER=0 in the environment starts it off. Turning it off frees each
+    /// index's copy at that index's next search.
+    public static var flatPrefilter: Bool {
+        get { fshim_flat_prefilter_enabled() != 0 }
+        set { fshim_set_flat_prefilter(newValue ? 1 : 0) }
+    }
 }

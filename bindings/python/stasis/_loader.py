@@ -203,6 +203,8 @@ _PROTOTYPES = {
     ),
     "stasis_set_portable_kernels": (c_int32, [c_int]),
     "stasis_kernel_name": (c_char_p, []),
+    "stasis_set_flat_prefilter": (c_int32, [c_int]),
+    "stasis_flat_prefilter_enabled": (c_int, []),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

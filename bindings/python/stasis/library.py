@@ -36,6 +36,23 @@ def set_portable_kernels(portable=True):
     check(lib.stasis_set_portable_kernels(1 if portable else 0))
 
 
+def set_flat_prefilter(enabled=True):
+    """Allows (``True``, the default) or stops Flat searches through an 8-bit copy of the vectors.
+
+    On AVX2, a Flat index of 4,096 vectors or more keeps such a copy (a quarter of the vectors'
+    memory, built by its first search) and rescores in float only the rows the copy cannot rule
+    out: exact results, about 2x faster for batches and 4x for single queries. Stopping it frees
+    each index's copy at that index's next search. ``STASIS_FLAT_PREFILTER=0`` in the
+    environment starts it stopped.
+    """
+    check(lib.stasis_set_flat_prefilter(1 if enabled else 0))
+
+
+def flat_prefilter_enabled():
+    """Whether Flat searches may use 8-bit copies (see ``set_flat_prefilter``)."""
+    return bool(lib.stasis_flat_prefilter_enabled())
+
+
 def kernel_name():
     """Kernels operations use now: ``"avx512"``, ``"avx2"`` or ``"portable"``."""
     return lib.stasis_kernel_name().decode()
@@ -49,5 +66,7 @@ __all__ = [
     "set_num_threads",
     "get_num_threads",
     "set_portable_kernels",
+    "set_flat_prefilter",
+    "flat_prefilter_enabled",
     "kernel_name",
 ]
