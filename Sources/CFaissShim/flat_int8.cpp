@@ -152,13 +152,22 @@ struct QueryState {
     std::vector<uint32_t> rows;
     std::vector<float> upper;
     float cutoff = -std::numeric_limits<float>::infinity();
+    /// Candidates are pruned when they reach this many (doubling, so pruning stays linear).
+    size_t prune_at = 0;
+    /// Past this many candidates after a prune the 8-bit scores are not telling rows apart
+    /// (near-identical rows): the query stops collecting and rescores every row at the end.
+    size_t give_up_at = 0;
+    bool exhaustive = false;
 
-    void reset(size_t k) {
+    void reset(size_t k, size_t ntotal) {
         best.clear();
         best.reserve(k);
         rows.clear();
         upper.clear();
         cutoff = -std::numeric_limits<float>::infinity();
+        prune_at = std::max<size_t>(8192, 8 * k);
+        give_up_at = std::max<size_t>(65536, ntotal / 8);
+        exhaustive = false;
     }
 
     void admit(uint32_t row, float lower, float high, size_t k) {
@@ -175,7 +184,14 @@ struct QueryState {
             cutoff = best.front();
         }
         // Rows admitted early, under a lower cutoff, are dropped once they pile up.
-        if (rows.size() >= 8192 && rows.size() >= 8 * k) prune();
+        if (rows.size() < prune_at && rows.size() <= give_up_at) return;
+        prune();
+        prune_at = std::max(prune_at, 2 * rows.size());
+        if (rows.size() > give_up_at) {
+            exhaustive = true;
+            std::vector<uint32_t>().swap(rows);
+            std::vector<float>().swap(upper);
+        }
     }
 
     void prune() {
@@ -410,13 +426,14 @@ void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery,
         std::vector<const float*> gathered;
         gathered.reserve(256);
         std::vector<float> rescored;
+        std::vector<uint32_t> candidates;
         alignas(32) int32_t dots[4 * tile_rows];
         alignas(32) float lower[tile_rows], upper[tile_rows];
         for (int64_t b = first; b < last; b++) {
             const int64_t q0 = b * query_block;
             const size_t qn = size_t(std::min(query_block, n - q0));
             for (size_t i = 0; i < qn; i++) {
-                states[i].reset(kk);
+                states[i].reset(kk, ntotal);
                 states[i].bounds = quantise_query(x + (size_t(q0) + i) * d, d, padded, gallery, codes.data() + i * padded);
             }
             // A short last group repeats its last query; the copies' results are ignored.
@@ -432,6 +449,7 @@ void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery,
                     else score_tile(codes.data() + g * padded, padded, tile, padded, dots);
                     for (size_t i = g; i < std::min(g + 4, qn); i++) {
                         QueryState& state = states[i];
+                        if (state.exhaustive) continue;
                         unsigned mask = bound_tile(dots + (i - g) * tile_rows, gallery, r0, state.bounds, state.cutoff,
                                                    lower, upper) & live_mask;
                         while (mask) {
@@ -446,14 +464,30 @@ void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery,
             }
             for (size_t i = 0; i < qn; i++) {
                 QueryState& state = states[i];
-                state.prune();
                 const float* query = x + (size_t(q0) + i) * d;
-                gathered.clear();
-                for (uint32_t r : state.rows) gathered.push_back(rows + size_t(r) * d);
-                rescored.resize(gathered.size());
-                rescore(kernels, query, gathered, d, rescored.data());
                 TopK top(heap, kk);
-                for (size_t c = 0; c < rescored.size(); c++) top.offer(rescored[c], int64_t(state.rows[c]));
+                if (state.exhaustive) {
+                    // Every eligible row, in row order, 1,024 at a time.
+                    for (size_t r0 = 0; r0 < ntotal; r0 += 1024) {
+                        gathered.clear();
+                        candidates.clear();
+                        for (size_t r = r0; r < std::min(ntotal, r0 + 1024); r++) {
+                            if (!eligible(filter, int64_t(r))) continue;
+                            gathered.push_back(rows + r * d);
+                            candidates.push_back(uint32_t(r));
+                        }
+                        rescored.resize(gathered.size());
+                        rescore(kernels, query, gathered, d, rescored.data());
+                        for (size_t c = 0; c < rescored.size(); c++) top.offer(rescored[c], int64_t(candidates[c]));
+                    }
+                } else {
+                    state.prune();
+                    gathered.clear();
+                    for (uint32_t r : state.rows) gathered.push_back(rows + size_t(r) * d);
+                    rescored.resize(gathered.size());
+                    rescore(kernels, query, gathered, d, rescored.data());
+                    for (size_t c = 0; c < rescored.size(); c++) top.offer(rescored[c], int64_t(state.rows[c]));
+                }
                 top.write(kk, scores + (size_t(q0) + i) * kk, labels + (size_t(q0) + i) * kk);
             }
         }

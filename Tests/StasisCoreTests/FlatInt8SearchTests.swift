@@ -78,9 +78,10 @@ import Testing
     }
 
     /// Rows within 1e-4 of one another: the 8-bit scores cannot tell them apart, so every row is
-    /// a candidate (more than the 8,192 at which candidates are pruned) and floats decide.
-    @Test func nearTiesFallBackToFloatScores() throws {
-        let d = 32, count = 12_000
+    /// a candidate and floats decide. 12,000 rows pass the 8,192 at which candidates are first
+    /// pruned; 80,000 pass the 65,536 after which a query stops collecting and rescores every row.
+    @Test(arguments: [(12_000, 32), (80_000, 16)])
+    func nearTiesFallBackToFloatScores(count: Int, d: Int) throws {
         let noise = TestVectors.make(count: count + 25, dimension: d, seed: 21)
         let common = TestVectors.make(count: 1, dimension: d, seed: 22)
         let values = (0..<((count + 25) * d)).map { common[$0 % d] + 1e-4 * noise[$0] }
