@@ -154,19 +154,19 @@ struct QueryState {
     float cutoff = -std::numeric_limits<float>::infinity();
     /// Candidates are pruned when they reach this many (doubling, so pruning stays linear).
     size_t prune_at = 0;
-    /// Past this many candidates after a prune the 8-bit scores are not telling rows apart
-    /// (near-identical rows): the query stops collecting and rescores every row at the end.
-    size_t give_up_at = 0;
+    /// More than this many candidates left after a prune means the 8-bit scores are not telling
+    /// rows apart (near-identical rows): the query stops collecting (so a query never holds more
+    /// than 2 x this many) and rescores every row at the end.
+    static constexpr size_t give_up_at = 32768;
     bool exhaustive = false;
 
-    void reset(size_t k, size_t ntotal) {
+    void reset(size_t k) {
         best.clear();
         best.reserve(k);
         rows.clear();
         upper.clear();
         cutoff = -std::numeric_limits<float>::infinity();
         prune_at = std::max<size_t>(8192, 8 * k);
-        give_up_at = std::max<size_t>(65536, ntotal / 8);
         exhaustive = false;
     }
 
@@ -184,10 +184,10 @@ struct QueryState {
             cutoff = best.front();
         }
         // Rows admitted early, under a lower cutoff, are dropped once they pile up.
-        if (rows.size() < prune_at && rows.size() <= give_up_at) return;
+        if (rows.size() < prune_at) return;
         prune();
         prune_at = std::max(prune_at, 2 * rows.size());
-        if (rows.size() > give_up_at) {
+        if (rows.size() > give_up_at || prune_at > 2 * give_up_at) {
             exhaustive = true;
             std::vector<uint32_t>().swap(rows);
             std::vector<float>().swap(upper);
@@ -404,7 +404,8 @@ bool flat_int8_applies(const faiss::IndexFlat& index, const KernelTable& kernels
     if (kernels.name[0] == 'p' || !flat_prefilter_enabled()) return false;  // portable: no AVX2
     // Small galleries: the copy and the second pass gain little; a k near the gallery's size
     // leaves little for the 8-bit pass to rule out.
-    return index.ntotal >= int64_t(min_rows) && k * 16 <= index.ntotal;
+    // Rows are numbered in 32 bits inside the pass.
+    return index.ntotal >= int64_t(min_rows) && k * 16 <= index.ntotal && index.ntotal < (int64_t(1) << 32);
 }
 
 void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery, const KernelTable& kernels,
@@ -433,7 +434,7 @@ void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery,
             const int64_t q0 = b * query_block;
             const size_t qn = size_t(std::min(query_block, n - q0));
             for (size_t i = 0; i < qn; i++) {
-                states[i].reset(kk, ntotal);
+                states[i].reset(kk);
                 states[i].bounds = quantise_query(x + (size_t(q0) + i) * d, d, padded, gallery, codes.data() + i * padded);
             }
             // A short last group repeats its last query; the copies' results are ignored.

@@ -52,18 +52,24 @@ import Testing
         Self.expectOrdered(try Self.compare(index, q, k: k), k: k)
     }
 
-    /// Every row stored twice: the two copies score the same, and the lower row comes first.
+    /// Every row stored twice: the two copies score the same, the lower row comes first, and a
+    /// pair split by the k-th place keeps its lower row.
     @Test func duplicateRowsTieInRowOrder() throws {
         let d = 48, distinct = 3_000
         let half = TestVectors.clustered(count: distinct + 30, dimension: d, seed: 5)
         let rows = Array(half[..<(distinct * d)])
         let index = try Self.index(rows + rows, count: 2 * distinct, dimension: d)
         let q = try Self.queries(Array(half[(distinct * d)...]), count: 30, dimension: d)
-        let r = try Self.compare(index, q, k: 8)
-        Self.expectOrdered(r, k: 8)
-        for start in stride(from: 0, to: r.labels.count, by: 2) {  // pairs: row i, then row i + 3000
-            #expect(r.scores[start] == r.scores[start + 1])
-            #expect(r.labels[start] + Int64(distinct) == r.labels[start + 1])
+        // k = 7 splits the fourth pair at the k-th place: the lower row of it must be kept.
+        let r = try Self.compare(index, q, k: 7)
+        Self.expectOrdered(r, k: 7)
+        for query in 0..<30 {
+            let base = query * 7
+            for pair in stride(from: base, to: base + 6, by: 2) {  // row i, then row i + 3000
+                #expect(r.scores[pair] == r.scores[pair + 1])
+                #expect(r.labels[pair] + Int64(distinct) == r.labels[pair + 1])
+            }
+            #expect(r.labels[base + 6] < Int64(distinct))
         }
     }
 
@@ -79,7 +85,7 @@ import Testing
 
     /// Rows within 1e-4 of one another: the 8-bit scores cannot tell them apart, so every row is
     /// a candidate and floats decide. 12,000 rows pass the 8,192 at which candidates are first
-    /// pruned; 80,000 pass the 65,536 after which a query stops collecting and rescores every row.
+    /// pruned; 80,000 pass the 32,768 after which a query stops collecting and rescores every row.
     @Test(arguments: [(12_000, 32), (80_000, 16)])
     func nearTiesFallBackToFloatScores(count: Int, d: Int) throws {
         let noise = TestVectors.make(count: count + 25, dimension: d, seed: 21)

@@ -80,6 +80,9 @@ void set_flat_prefilter(bool enabled);
 /// Smallest gallery the 8-bit path serves (below it BLAS or the float scan is about as fast).
 constexpr size_t min_rows = 4096;
 
+/// The bounds assume rows and queries of moderate magnitude (the library passes unit vectors):
+/// sums of squares are taken in float, so rows below ~1e-19 or above ~1e19 in norm would make
+/// them underflow or overflow.
 /// Whether the 8-bit path serves searches of `index` with this k: inner product, kernels with
 /// AVX2, a gallery of min_rows or more, and k at most a sixteenth of it. Any batch size: a
 /// single query reads a quarter of the float rows' bytes.

@@ -12,8 +12,12 @@ namespace stasis_shim {
 /// (score, label) pairs; the heap keeps the worst kept score on top.
 using ScoredLabel = std::pair<float, int64_t>;
 
+/// Among equal scores the higher label counts as worse, so a full heap facing a tie at its
+/// k-th place keeps the lower labels whatever order they came in.
 struct WorstOnTop {
-    bool operator()(const ScoredLabel& a, const ScoredLabel& b) const { return a.first > b.first; }
+    bool operator()(const ScoredLabel& a, const ScoredLabel& b) const {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    }
 };
 
 class TopK {
@@ -33,7 +37,7 @@ public:
         if (heap_.size() < k_) {
             heap_.emplace_back(score, label);
             std::push_heap(heap_.begin(), heap_.end(), WorstOnTop());
-        } else if (score > heap_.front().first) {
+        } else if (score > heap_.front().first || (score == heap_.front().first && label < heap_.front().second)) {
             std::pop_heap(heap_.begin(), heap_.end(), WorstOnTop());
             heap_.back() = {score, label};
             std::push_heap(heap_.begin(), heap_.end(), WorstOnTop());
