@@ -238,24 +238,31 @@ QueryBounds quantise_query(const float* q, size_t d, size_t padded, const Int8Ga
     return bounds;
 }
 
-/// Float scores of `query` against the gathered rows, always through ip4 (a short last group
-/// repeats its last row): one summation order for every row, so a row's score does not depend
-/// on where it falls among the candidates, and the filtered and unfiltered searches agree.
-void rescore(const KernelTable& kernels, const float* query, const std::vector<const float*>& gathered, size_t d,
-             float* out) {
-    const size_t count = gathered.size();
+/// Offers the float scores of `query` against rows `ids` (ascending, so equal scores keep the
+/// lower row) to `top`. Always through ip4 (a short last group repeats its last row): one
+/// summation order for every row, so a row's score does not depend on where it falls among the
+/// candidates, and the filtered and unfiltered searches agree.
+void offer_rescored(const KernelTable& kernels, const float* query, const float* rows, size_t d,
+                    const std::vector<uint32_t>& ids, std::vector<const float*>& gathered,
+                    std::vector<float>& rescored, TopK& top) {
+    const size_t count = ids.size();
+    gathered.clear();
+    for (uint32_t r : ids) gathered.push_back(rows + size_t(r) * d);
+    rescored.resize(count);
     size_t i = 0;
     for (; i + 4 <= count; i += 4) {
         if (i + 8 <= count)
             for (size_t j = 4; j < 8; j++) prefetch_row(gathered[i + j], d);
-        kernels.ip4(query, gathered.data() + i, d, out + i);
+        kernels.ip4(query, gathered.data() + i, d, rescored.data() + i);
     }
-    if (i == count) return;
-    const float* last[4];
-    float tail[4];
-    for (size_t j = 0; j < 4; j++) last[j] = gathered[std::min(i + j, count - 1)];
-    kernels.ip4(query, last, d, tail);
-    std::copy_n(tail, count - i, out + i);
+    if (i < count) {
+        const float* last[4];
+        float tail[4];
+        for (size_t j = 0; j < 4; j++) last[j] = gathered[std::min(i + j, count - 1)];
+        kernels.ip4(query, last, d, tail);
+        std::copy_n(tail, count - i, rescored.data() + i);
+    }
+    for (size_t c = 0; c < count; c++) top.offer(rescored[c], int64_t(ids[c]));
 }
 
 /// One row's codes and the sums its bounds come from.
@@ -268,7 +275,7 @@ struct RowCodes {
 };
 
 /// Codes of row x (d floats) into its lane of a tile (`lane`: the row's first 4 bytes; groups
-/// of 4 codes are 64 bytes apart). Eight values per step; e = x - s c is one fused rounding.
+/// of 4 codes are a tile's 16 rows x 4 bytes apart). Eight values per step; e = x - s c is one fused rounding.
 STASIS_AVX2 RowCodes quantise_row(const float* x, size_t d, int8_t* lane) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     __m256 largest8 = _mm256_setzero_ps();
@@ -301,8 +308,8 @@ STASIS_AVX2 RowCodes quantise_row(const float* x, size_t d, int8_t* lane) {
         const __m128i lo = _mm256_castsi256_si128(code), hi = _mm256_extracti128_si256(code, 1);
         const __m128i bytes = _mm_packs_epi16(_mm_packs_epi32(lo, hi), _mm_setzero_si128());
         const int32_t first = _mm_cvtsi128_si32(bytes), second = _mm_extract_epi32(bytes, 1);
-        __builtin_memcpy(lane + (j / 4) * 64, &first, 4);
-        __builtin_memcpy(lane + (j / 4 + 1) * 64, &second, 4);
+        __builtin_memcpy(lane + (j / 4) * tile_rows * 4, &first, 4);
+        __builtin_memcpy(lane + (j / 4 + 1) * tile_rows * 4, &second, 4);
     }
     alignas(32) int32_t ints[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(ints), sums);
@@ -315,7 +322,7 @@ STASIS_AVX2 RowCodes quantise_row(const float* x, size_t d, int8_t* lane) {
     for (float v : lanes) row.row_squares += v;
     for (; j < d; j++) {
         const int code = std::min(127, std::max(-127, int(std::nearbyint(x[j] / row.scale))));
-        lane[(j / 4) * 64 + (j % 4)] = int8_t(code);
+        lane[(j / 4) * tile_rows * 4 + (j % 4)] = int8_t(code);
         const float error = std::fma(-row.scale, float(code), x[j]);
         row.error_squares = std::fma(error, error, row.error_squares);
         row.row_squares = std::fma(x[j], x[j], row.row_squares);
@@ -470,24 +477,14 @@ void flat_int8_search(const faiss::IndexFlat& index, const Int8Gallery& gallery,
                 if (state.exhaustive) {
                     // Every eligible row, in row order, 1,024 at a time.
                     for (size_t r0 = 0; r0 < ntotal; r0 += 1024) {
-                        gathered.clear();
                         candidates.clear();
-                        for (size_t r = r0; r < std::min(ntotal, r0 + 1024); r++) {
-                            if (!eligible(filter, int64_t(r))) continue;
-                            gathered.push_back(rows + r * d);
-                            candidates.push_back(uint32_t(r));
-                        }
-                        rescored.resize(gathered.size());
-                        rescore(kernels, query, gathered, d, rescored.data());
-                        for (size_t c = 0; c < rescored.size(); c++) top.offer(rescored[c], int64_t(candidates[c]));
+                        for (size_t r = r0; r < std::min(ntotal, r0 + 1024); r++)
+                            if (eligible(filter, int64_t(r))) candidates.push_back(uint32_t(r));
+                        offer_rescored(kernels, query, rows, d, candidates, gathered, rescored, top);
                     }
                 } else {
                     state.prune();
-                    gathered.clear();
-                    for (uint32_t r : state.rows) gathered.push_back(rows + size_t(r) * d);
-                    rescored.resize(gathered.size());
-                    rescore(kernels, query, gathered, d, rescored.data());
-                    for (size_t c = 0; c < rescored.size(); c++) top.offer(rescored[c], int64_t(state.rows[c]));
+                    offer_rescored(kernels, query, rows, d, state.rows, gathered, rescored, top);
                 }
                 top.write(kk, scores + (size_t(q0) + i) * kk, labels + (size_t(q0) + i) * kk);
             }

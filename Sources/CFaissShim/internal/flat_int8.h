@@ -43,8 +43,6 @@ public:
     double max_error_norm() const { return max_error_norm_; }
     double max_dequantised_norm() const { return max_dequantised_norm_; }
     double max_row_norm() const { return max_row_norm_; }
-    /// Bytes held (for memory accounting in docs and tests).
-    size_t bytes() const { return codes_.capacity() + 4 * (scales_.capacity() + sums_.capacity() + 2 * error_norms_.capacity()); }
 
 private:
     size_t count_ = 0, dim_ = 0, padded_ = 0;
